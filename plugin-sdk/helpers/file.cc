@@ -1,0 +1,79 @@
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
+#include <berth/sdk/file.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace berth::sdk {
+
+int32_t read_file(const std::string &path, std::string *out, berth_error *err) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail_errno(err, errno, "open", path);
+  out->clear();
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno(err, errno, "read", path);
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<size_t>(n));
+  }
+  return BERTH_OK;
+}
+
+int32_t write_file(const std::string &path, const std::string &data, berth_error *err) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return fail_errno(err, errno, "open", path);
+  ssize_t n;
+  do {
+    n = ::write(fd.get(), data.data(), data.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return fail_errno(err, errno, "write", path);
+  if (static_cast<size_t>(n) != data.size())
+    return fail(err, BERTH_E_SYSTEM, "write(%s): short write (%zd of %zu bytes)", path.c_str(), n,
+                data.size());
+  return BERTH_OK;
+}
+
+int32_t create_file(const std::string &path, const std::string &data, mode_t mode,
+                    berth_error *err) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd) return fail_errno(err, errno, "open", path);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno(err, errno, "write", path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return BERTH_OK;
+}
+
+int32_t make_directories(const std::string &path, mode_t mode, berth_error *err) {
+  if (path.empty()) return fail(err, BERTH_E_INVALID, "make_directories: empty path");
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    std::string prefix = path.substr(0, pos);
+    if (prefix.empty()) continue;
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST)
+      return fail_errno(err, errno, "mkdir", prefix);
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return fail_errno(err, errno, "stat", path);
+  if (!S_ISDIR(st.st_mode))
+    return fail(err, BERTH_E_SYSTEM, "mkdir(%s): exists and is not a directory", path.c_str());
+  return BERTH_OK;
+}
+
+bool path_exists(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace berth::sdk

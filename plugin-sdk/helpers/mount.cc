@@ -1,0 +1,138 @@
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/mount.hpp>
+#include <limits.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <vector>
+
+namespace berth::sdk {
+
+int32_t mount_fs(const std::string &source, const std::string &target, const char *fstype,
+                 unsigned long flags, const char *data, berth_error *err) {
+  if (::mount(source.empty() ? nullptr : source.c_str(), target.c_str(), fstype, flags, data) != 0)
+    return fail_errno(err, errno, "mount",
+                      source + " -> " + target + (fstype ? std::string(", ") + fstype : ""));
+  return BERTH_OK;
+}
+
+int32_t bind_mount(const std::string &source, const std::string &target, bool recursive,
+                   berth_error *err) {
+  unsigned long flags = MS_BIND | (recursive ? MS_REC : 0);
+  if (::mount(source.c_str(), target.c_str(), nullptr, flags, nullptr) != 0)
+    return fail_errno(err, errno, "bind mount", source + " -> " + target);
+  return BERTH_OK;
+}
+
+int32_t remount_readonly(const std::string &target, berth_error *err) {
+  struct statvfs st;
+  if (::statvfs(target.c_str(), &st) != 0) return fail_errno(err, errno, "statvfs", target);
+  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  if (::mount(nullptr, target.c_str(), nullptr, flags, nullptr) != 0)
+    return fail_errno(err, errno, "remount read-only", target);
+  return BERTH_OK;
+}
+
+int32_t set_propagation(const std::string &target, unsigned long type, berth_error *err) {
+  if (::mount(nullptr, target.c_str(), nullptr, type, nullptr) != 0)
+    return fail_errno(err, errno, "mount propagation", target);
+  return BERTH_OK;
+}
+
+int32_t unmount_detach(const std::string &target, berth_error *err) {
+  if (::umount2(target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL &&
+      errno != ENOENT)
+    return fail_errno(err, errno, "umount", target);
+  return BERTH_OK;
+}
+
+bool is_mount_point(const std::string &path) {
+  std::string text;
+  berth_error ignored{};
+  if (read_file("/proc/self/mountinfo", &text, &ignored) != BERTH_OK) return false;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, mountpoint;
+    f >> id >> parent >> dev >> root >> mountpoint;
+    if (mountpoint == path) return true;
+  }
+  return false;
+}
+
+int32_t resolve_in_root(const std::string &root, const std::string &path, std::string *out,
+                        berth_error *err) {
+  if (path.empty() || path.front() != '/')
+    return fail(err, BERTH_E_INVALID, "path '%s' must be absolute", path.c_str());
+  auto split = [](const std::string &p) {
+    std::vector<std::string> parts;
+    std::istringstream in(p);
+    std::string c;
+    while (std::getline(in, c, '/'))
+      if (!c.empty() && c != ".") parts.push_back(c);
+    return parts;
+  };
+  std::vector<std::string> todo = split(path);
+  for (const auto &c : todo)
+    if (c == "..")
+      return fail(err, BERTH_E_INVALID, "path '%s' contains '..': give a plain absolute path",
+                  path.c_str());
+  // `done` holds resolved components below root; `todo` is consumed front
+  // first (kept reversed for cheap pops).
+  std::vector<std::string> done;
+  std::vector<std::string> rest(todo.rbegin(), todo.rend());
+  int links = 0;
+  bool missing = false;
+  while (!rest.empty()) {
+    std::string c = rest.back();
+    rest.pop_back();
+    if (c == "..") {
+      if (done.empty())
+        return fail(err, BERTH_E_INVALID,
+                    "path '%s' leaves the root filesystem %s through a symlink", path.c_str(),
+                    root.c_str());
+      done.pop_back();
+      continue;
+    }
+    std::string host = root;
+    for (const auto &d : done) host += "/" + d;
+    host += "/" + c;
+    struct stat st;
+    if (missing || ::lstat(host.c_str(), &st) != 0) {
+      missing = true;  // the rest will be created: nothing more to follow
+      done.push_back(c);
+      continue;
+    }
+    if (!S_ISLNK(st.st_mode)) {
+      done.push_back(c);
+      continue;
+    }
+    if (++links > 40)
+      return fail(err, BERTH_E_INVALID, "path '%s' in %s: too many levels of symlinks",
+                  path.c_str(), root.c_str());
+    char target[PATH_MAX];
+    ssize_t n = ::readlink(host.c_str(), target, sizeof target - 1);
+    if (n < 0) return fail_errno(err, errno, "readlink", host);
+    target[n] = '\0';
+    std::vector<std::string> link = split(target);
+    if (target[0] == '/') done.clear();  // absolute: relative to the container's root
+    for (auto it = link.rbegin(); it != link.rend(); ++it) rest.push_back(*it);
+  }
+  std::string result = root;
+  for (const auto &d : done) result += "/" + d;
+  *out = result;
+  return BERTH_OK;
+}
+
+}  // namespace berth::sdk

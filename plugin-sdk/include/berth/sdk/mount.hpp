@@ -1,0 +1,81 @@
+// Mounts for drivers: bind mounts, an honest read-only remount, propagation,
+// detaching unmounts, a RAII guard, and resolving a container path inside a
+// root without escaping it.
+#pragma once
+
+#include <berth/driver.h>
+
+#include <string>
+
+namespace berth::sdk {
+
+// mount(2) with the error "mount(SOURCE -> TARGET, TYPE): errno text".
+int32_t mount_fs(const std::string &source, const std::string &target, const char *fstype,
+                 unsigned long flags, const char *data, berth_error *err);
+
+// Bind `source` onto `target` (recursively with `recursive`).
+int32_t bind_mount(const std::string &source, const std::string &target, bool recursive,
+                   berth_error *err);
+
+// Remounts the bind mount at `target` read-only. The kernel refuses
+// (EPERM) to drop a locked nosuid/nodev/noexec/atime flag in a remount, so
+// the flags the mount already has (statvfs) are carried over.
+int32_t remount_readonly(const std::string &target, berth_error *err);
+
+// Propagation of the mount at `target`: MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE
+// (optionally | MS_REC). Keeps mounts made in the host namespace from
+// spreading into peers.
+int32_t set_propagation(const std::string &target, unsigned long type, berth_error *err);
+
+// umount2(target, MNT_DETACH). Not mounted / missing is success, so undo is
+// idempotent.
+int32_t unmount_detach(const std::string &target, berth_error *err);
+
+// True when `path` is a mount point (its mount id differs from its parent's,
+// or it appears in /proc/self/mountinfo).
+bool is_mount_point(const std::string &path);
+
+// Resolves `path` (absolute, as seen inside the container) against `root`
+// like chroot would, following symlinks inside root. Fails with
+// BERTH_E_INVALID when `path` has a ".." component or a symlink leads
+// outside `root` (".." above it). Components that do not exist yet are
+// appended as they are. *out is a host path under `root`.
+int32_t resolve_in_root(const std::string &root, const std::string &path, std::string *out,
+                        berth_error *err);
+
+// Unmounts (MNT_DETACH) its target on destruction unless release()d.
+class Mount {
+ public:
+  Mount() = default;
+  explicit Mount(std::string target) : target_(std::move(target)) {}
+  ~Mount() { reset(); }
+  Mount(Mount &&o) noexcept : target_(o.release()) {}
+  Mount &operator=(Mount &&o) noexcept {
+    if (this != &o) {
+      reset();
+      target_ = o.release();
+    }
+    return *this;
+  }
+  Mount(const Mount &) = delete;
+  Mount &operator=(const Mount &) = delete;
+
+  const std::string &target() const { return target_; }
+  std::string release() {
+    std::string t = std::move(target_);
+    target_.clear();
+    return t;
+  }
+  void reset() {
+    if (!target_.empty()) {
+      berth_error ignored{};
+      unmount_detach(target_, &ignored);
+      target_.clear();
+    }
+  }
+
+ private:
+  std::string target_;
+};
+
+}  // namespace berth::sdk
