@@ -141,17 +141,25 @@ run_in_ns() {
   fi
 }
 
+# last_line FILE: the last non-empty line of a log, for the table.
+last_line() {
+  local line
+  line=$(grep -v "^\s*$" "$1" | tail -n 1 | cut -c1-200 || true)
+  echo "${line:-(no output)}"
+}
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Preflight: one untimed run each, so a broken contender fails clearly with
 # its own error message instead of hyperfine's.
 for id in "${selected[@]}"; do
+  rm -f "$results/$id".round* "$results/$id".json "$results/$id".rss
   [ -z "${CONTENDER_BROKEN[$id]:-}" ] || continue
   rc=0
   # shellcheck disable=SC2086 # the command is split into words on purpose
   run_in_ns "$id" ${CONTENDER_CMD[$id]} > "$results/$id.preflight.log" 2>&1 || rc=$?
   if [ "$rc" != 0 ]; then
-    CONTENDER_BROKEN[$id]="exit $rc: $(grep -v '^$' "$results/$id.preflight.log" | tail -n 1 | cut -c1-200)"
+    CONTENDER_BROKEN[$id]="exit $rc: $(last_line "$results/$id.preflight.log")"
   fi
 done
 for id in "${selected[@]}"; do
@@ -168,7 +176,7 @@ for round in $(seq 1 "$rounds"); do
       --command-name "$id" --export-json "$results/$id.round$round.json" \
       --export-markdown "$results/$id.round$round.md" "${CONTENDER_CMD[$id]}" \
       > "$results/$id.round$round.log" 2>&1; then
-      CONTENDER_BROKEN[$id]="failed in round $round: $(grep -v '^$' "$results/$id.round$round.log" | tail -n 1 | cut -c1-200)"
+      CONTENDER_BROKEN[$id]="failed in round $round: $(last_line "$results/$id.round$round.log")"
       log "$id: FAILED: ${CONTENDER_BROKEN[$id]}"
     fi
   done
@@ -189,14 +197,16 @@ if [ "$memory" = 1 ]; then
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
+declare -A RAN
 for id in "${selected[@]}"; do
   [ -z "${CONTENDER_BROKEN[$id]:-}" ] || continue
   merge_rounds "$results/$id.json" "$results/$id".round*.json
+  RAN[$id]=1
 done
 
 # mean_ms ID: the mean in ms, unrounded; empty when ID did not run.
 mean_ms() {
-  if [ -f "$results/$1.json" ] && [ -z "${CONTENDER_BROKEN[$1]:-}" ]; then
+  if [ -n "${RAN[$1]:-}" ]; then
     jq -r ".mean * 1000" "$results/$1.json"
   fi
 }
