@@ -17,31 +17,40 @@ struct Mount {
   std::string source;       // absolute host path (relative ones resolved against the spec's folder)
   std::string destination;  // absolute path inside the container
   bool readonly = false;
+
+  friend bool operator==(const Mount &, const Mount &) = default;
 };
 
 struct Process {
-  std::vector<std::string> args;     // argv; may be empty in a spec that the CLI completes
-  std::vector<std::string> env;      // "KEY=VALUE", in order, keys unique
-  std::optional<std::string> cwd;    // absolute
-  std::optional<std::string> user;   // "UID[:GID]" or "NAME[:GROUP]", resolved later against the rootfs
+  std::vector<std::string> args;   // argv; may be empty in a spec that the CLI completes
+  std::vector<std::string> env;    // "KEY=VALUE", in order, keys unique
+  std::optional<std::string> cwd;  // absolute
+  // "UID[:GID]" or "NAME[:GROUP]", resolved later against the rootfs.
+  std::optional<std::string> user;
   std::optional<bool> tty;
-  std::optional<bool> stdin_open;    // YAML key `stdin`
+  std::optional<bool> stdin_open;  // YAML key `stdin`
+
+  friend bool operator==(const Process &, const Process &) = default;
 };
 
 struct Resources {
   std::optional<int64_t> memory_bytes;  // "64Mi", "64m", "1G", or a plain byte count
   std::optional<int64_t> cpu_shares;    // > 0
   std::optional<int64_t> pids;          // > 0
+
+  friend bool operator==(const Resources &, const Resources &) = default;
 };
 
 struct Capabilities {
-  std::vector<std::string> add;   // normalized "CAP_XXX", or "ALL"
+  std::vector<std::string> add;  // normalized "CAP_XXX", or "ALL"
   std::vector<std::string> drop;
+
+  friend bool operator==(const Capabilities &, const Capabilities &) = default;
 };
 
 struct Spec {
   int version = 1;
-  std::string rootfs;                  // absolute path; empty when not given (CLI may supply)
+  std::string rootfs;  // absolute path; empty when not given (CLI may supply)
   Process process;
   std::optional<std::string> hostname;
   std::vector<Mount> mounts;
@@ -52,6 +61,8 @@ struct Spec {
   // driver name -> ordered raw KEY/VALUE items, passed through untouched.
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
       driver_options;
+
+  friend bool operator==(const Spec &, const Spec &) = default;
 };
 
 // One problem found in a document: "FILE:LINE:COL: message".
