@@ -1,0 +1,101 @@
+// The chroot driver: chroot(2) into the rootfs plus cgroup limits, no
+// namespaces. Internal declarations shared by its files:
+//   plan.cc      spec -> Plan (plain data, checked; no side effects)
+//   rootfs.cc    the mounts that make the rootfs usable (/proc, /dev, binds)
+//   launch.cc    fork, the child's checklist, exec-error reporting
+//   record.cc    the per-container state file
+//   driver.cc    the berth_driver table and its calls
+#pragma once
+
+#include <berth/driver.h>
+#include <berth/sdk/cgroup.hpp>
+#include <berth/sdk/mount.hpp>
+#include <berth/sdk/process.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace berth::chroot {
+
+// One bind mount from the spec, its destination resolved inside the rootfs.
+struct BindPlan {
+  std::string source;       // host path
+  std::string destination;  // as the spec gave it (for messages)
+  std::string target;       // host path under the rootfs
+  bool readonly = false;
+  bool directory = true;    // the source is a directory (else a file)
+};
+
+// Everything start() will do, computed before anything is done.
+struct Plan {
+  std::string id;
+  std::string rootfs;     // canonical host path
+  bool mount_proc = false;  // rootfs/proc is a directory
+  bool mount_dev = false;   // rootfs/dev is a directory
+  std::vector<BindPlan> binds;
+  bool readonly_rootfs = false;
+  std::string cwd;          // inside the rootfs
+  std::string cwd_host;     // the same under the rootfs, created if missing
+  std::vector<std::string> args, env;
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> groups;
+  bool tty = false;
+  sdk::CgroupLimits limits;
+};
+
+// Checks the spec against what this driver honours and resolves every path.
+int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, berth_error *err);
+
+// A mount made for the container: undone only while `id` is still there.
+struct MountRecord {
+  uint64_t id = 0;
+  std::string target;
+};
+
+// Mounts of one container, undone in reverse order unless released.
+class RootfsMounts {
+ public:
+  RootfsMounts() = default;
+  ~RootfsMounts() { undo(nullptr); }
+  RootfsMounts(const RootfsMounts &) = delete;
+  RootfsMounts &operator=(const RootfsMounts &) = delete;
+
+  // Binds the rootfs onto itself (private), mounts /proc and /dev, the
+  // spec's binds, then read-only remounts where asked. `on_mount` is called
+  // after each mount so the record reaches the state dir before the next.
+  using OnMount = std::function<int32_t(const std::vector<MountRecord> &, berth_error *)>;
+  int32_t setup(const Plan &plan, const OnMount &on_mount, berth_error *err);
+  void adopt(std::vector<MountRecord> records) { records_ = std::move(records); }
+  const std::vector<MountRecord> &records() const { return records_; }
+  // Unmounts in reverse order (each only if still the recorded mount).
+  int32_t undo(berth_error *err);
+  void release() { records_.clear(); }
+
+ private:
+  int32_t add(const std::string &target, const OnMount &on_mount, berth_error *err);
+  std::vector<MountRecord> records_;
+};
+
+// Forks the container process, places it in `cgroup`, releases it and waits
+// for exec. On success *child owns a process that exec'd the command.
+int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, sdk::Child *child,
+               berth_error *err);
+
+// The state file, state_dir/chroot.state.
+struct Record {
+  std::string phase;  // "creating" (start under way) or "running"
+  std::string rootfs;
+  int64_t pid = 0;
+  uint64_t start_time = 0;
+  std::string cgroup;  // Cgroup::serialize(), empty before it exists
+  std::vector<MountRecord> mounts;
+};
+
+int32_t write_record(const berth_container *c, const Record &r, berth_error *err);
+// BERTH_E_NO_CONTAINER when there is none.
+int32_t read_record(const berth_container *c, Record *r, berth_error *err);
+int32_t remove_record(const berth_container *c, berth_error *err);
+
+}  // namespace berth::chroot

@@ -1,0 +1,148 @@
+// Starting the container process. Parent and child talk over a SyncPipe:
+// the child waits until the parent has put it in its cgroup, then runs its
+// checklist (session, stdio, chroot, cwd, groups/gid/uid, fds) and execs.
+// Any failure in the child travels back as a berth_error; the pipe closing
+// on exec (it is close-on-exec) tells the parent the command runs.
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
+#include <grp.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "chroot.hpp"
+
+extern char **environ;
+
+namespace berth::chroot {
+
+namespace {
+
+// Everything the child needs, prepared before fork: after fork only system
+// calls run (the parent may have other threads).
+struct ChildArgs {
+  const Plan *plan;
+  const berth_stdio *stdio;
+  std::vector<char *> argv, envp;
+  std::vector<gid_t> groups;
+};
+
+[[noreturn]] void child_fail(const sdk::SyncPipe &sync, int32_t code, int errnum, const char *fmt,
+                             ...) __attribute__((format(printf, 4, 5)));
+[[noreturn]] void child_fail(const sdk::SyncPipe &sync, int32_t code, int errnum, const char *fmt,
+                             ...) {
+  berth_error e{};
+  e.code = code;
+  e.sys_errno = errnum;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = std::vsnprintf(e.message, sizeof e.message, fmt, ap);
+  va_end(ap);
+  if (errnum != 0 && n >= 0 && static_cast<size_t>(n) < sizeof e.message)
+    std::snprintf(e.message + n, sizeof e.message - n, ": %s", std::strerror(errnum));
+  sync.send_error(e);
+  _exit(code == BERTH_E_EXEC_NOT_FOUND ? 127 : 126);
+}
+
+int32_t exec_error_code(int errnum) {
+  switch (errnum) {
+    case ENOENT:
+    case ENOTDIR:
+      return BERTH_E_EXEC_NOT_FOUND;
+    case EACCES:
+    case EPERM:
+    case ENOEXEC:
+    case EISDIR:
+    case ETXTBSY:
+    case ELIBBAD:
+      return BERTH_E_EXEC_DENIED;
+    default:
+      return BERTH_E_SYSTEM;
+  }
+}
+
+[[noreturn]] void run_child(const ChildArgs &a, const sdk::SyncPipe &sync) {
+  const Plan &p = *a.plan;
+  sdk::reset_signals();
+  int32_t go = -1;
+  if (sync.receive_value(&go) != 0 || go != 0) _exit(125);  // parent gave up
+
+  // A session of its own: no controlling terminal unless it gets the pty.
+  if (::setsid() < 0) child_fail(sync, BERTH_E_SYSTEM, errno, "setsid");
+  if (int e = sdk::install_stdio(a.stdio->stdin_fd, a.stdio->stdout_fd, a.stdio->stderr_fd))
+    child_fail(sync, BERTH_E_SYSTEM, e, "dup2(stdio)");
+  if (p.tty && ::ioctl(0, TIOCSCTTY, 0) != 0)
+    child_fail(sync, BERTH_E_SYSTEM, errno, "ioctl(TIOCSCTTY, stdin)");
+
+  if (::chdir(p.rootfs.c_str()) != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "chdir(%s)", p.rootfs.c_str());
+  if (::chroot(".") != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "chroot(%s)", p.rootfs.c_str());
+  if (::chdir(p.cwd.c_str()) != 0)
+    child_fail(sync, BERTH_E_INVALID, errno, "process.cwd: chdir(%s)", p.cwd.c_str());
+
+  // Groups, then gid, then uid (after setuid the others are no longer
+  // allowed), each verified.
+  if (::setgroups(a.groups.size(), a.groups.empty() ? nullptr : a.groups.data()) != 0)
+    child_fail(sync, BERTH_E_SYSTEM, errno, "setgroups(%zu groups)", a.groups.size());
+  if (::setgid(p.gid) != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "setgid(%u)", p.gid);
+  if (::setuid(p.uid) != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "setuid(%u)", p.uid);
+  if (::getuid() != p.uid || ::geteuid() != p.uid || ::getgid() != p.gid || ::getegid() != p.gid)
+    child_fail(sync, BERTH_E_SYSTEM, 0, "user switch to %u:%u did not take (now %u:%u)", p.uid,
+               p.gid, ::geteuid(), ::getegid());
+  if (::getgroups(0, nullptr) != static_cast<int>(a.groups.size()))
+    child_fail(sync, BERTH_E_SYSTEM, 0, "setgroups: %d supplementary groups, wanted %zu",
+               ::getgroups(0, nullptr), a.groups.size());
+
+  // Nothing of the monitor's leaks in: only 0..2 and the (close-on-exec)
+  // report channel stay.
+  sdk::close_from(3, sync.fd());
+
+  environ = const_cast<char **>(a.envp.data());  // execvpe searches this PATH
+  ::execvpe(a.argv[0], a.argv.data(), a.envp.data());
+  int e = errno;
+  child_fail(sync, exec_error_code(e), e, "exec %s", a.argv[0]);
+}
+
+}  // namespace
+
+int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, sdk::Child *child,
+               berth_error *err) {
+  ChildArgs a{&plan, stdio, {}, {}, {}};
+  for (const auto &s : plan.args) a.argv.push_back(const_cast<char *>(s.c_str()));
+  a.argv.push_back(nullptr);
+  for (const auto &s : plan.env) a.envp.push_back(const_cast<char *>(s.c_str()));
+  a.envp.push_back(nullptr);
+  for (uint32_t g : plan.groups) a.groups.push_back(static_cast<gid_t>(g));
+
+  sdk::SyncPipe sync;
+  if (int32_t rc = sdk::SyncPipe::create(&sync, err)) return rc;
+  bool is_child = false;
+  sdk::Child proc;
+  if (int32_t rc = sdk::Child::spawn(0, &proc, &is_child, err)) return rc;
+  if (is_child) {
+    sync.in_child();
+    run_child(a, sync);
+  }
+  sync.in_parent();
+
+  // In its cgroup before it runs anything of the container's.
+  if (cgroup->add_process(proc.pid(), err) != BERTH_OK)
+    return sdk::wrap(err, "join cgroup");
+  if (int e = sync.send_value(0)) return sdk::fail_errno(err, e, "send", "start signal to child");
+
+  berth_error child_error{};
+  bool got = false;
+  if (int32_t rc = sync.receive_error(&child_error, &got, err)) return rc;
+  if (got) {
+    int status;
+    proc.wait(&status, nullptr);
+    if (err != nullptr) *err = child_error;
+    return child_error.code;
+  }
+  *child = std::move(proc);
+  return BERTH_OK;
+}
+
+}  // namespace berth::chroot
