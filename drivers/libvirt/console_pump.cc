@@ -1,0 +1,110 @@
+#include "console_pump.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace berth::libvirt {
+namespace {
+
+bool write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+ConsolePump::ConsolePump(virStreamPtr stream, int stdout_fd, int stdin_fd,
+                         std::function<void(int64_t)> on_stdin_eof)
+    : stream_(stream),
+      stdout_fd_(stdout_fd),
+      stdin_fd_(stdin_fd),
+      on_stdin_eof_(std::move(on_stdin_eof)) {
+  output_ = std::thread([this] { pump_output(); });
+  if (stdin_fd_ >= 0) {
+    cancel_fd_ = eventfd(0, EFD_CLOEXEC);
+    input_ = std::thread([this] { pump_input(); });
+  }
+}
+
+ConsolePump::~ConsolePump() {
+  finish();
+  if (output_.joinable()) {
+    // The console never closed (the caller gave up early): abort the stream
+    // so the blocked receive returns.
+    virStreamAbort(stream_);
+    output_.join();
+  }
+  if (cancel_fd_ >= 0) close(cancel_fd_);
+}
+
+void ConsolePump::pump_output() {
+  char buf[65536];
+  for (;;) {
+    int n = virStreamRecv(stream_, buf, sizeof(buf));
+    if (n <= 0) break;  // 0: console closed; -1: stream error or abort
+    // A reader that went away (EPIPE) must not stall the container: keep
+    // draining and counting so the exit handshake completes.
+    write_all(stdout_fd_, buf, static_cast<size_t>(n));
+    std::lock_guard<std::mutex> lock(mutex_);
+    received_ += n;
+    changed_.notify_all();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  output_ended_ = true;
+  changed_.notify_all();
+}
+
+void ConsolePump::pump_input() {
+  char buf[65536];
+  int64_t sent = 0;
+  for (;;) {
+    pollfd pf[2] = {{stdin_fd_, POLLIN, 0}, {cancel_fd_, POLLIN, 0}};
+    if (poll(pf, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (pf[1].revents != 0) return;
+    if (pf[0].revents == 0) continue;
+    ssize_t n = read(stdin_fd_, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (on_stdin_eof_) on_stdin_eof_(sent);
+      return;
+    }
+    size_t off = 0;
+    while (off < static_cast<size_t>(n)) {
+      int w = virStreamSend(stream_, buf + off, static_cast<size_t>(n) - off);
+      if (w < 0) return;  // the console is gone
+      off += static_cast<size_t>(w);
+    }
+    sent += n;
+  }
+}
+
+int64_t ConsolePump::wait_for_output(int64_t bytes) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return received_ >= bytes || output_ended_; });
+  return received_;
+}
+
+void ConsolePump::finish() {
+  if (input_.joinable()) {
+    uint64_t one = 1;
+    ssize_t ignored = write(cancel_fd_, &one, sizeof(one));
+    (void)ignored;
+    input_.join();
+  }
+}
+
+}  // namespace berth::libvirt

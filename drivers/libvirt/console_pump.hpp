@@ -1,0 +1,54 @@
+// Copies the domain console (a libvirt stream) to the fd the core handed
+// for stdout, and the core's stdin fd to the console, each on its own
+// thread. Counts the bytes both ways: init reports how many bytes it wrote
+// to the console, and the driver lets the container end only once that many
+// arrived, so nothing in flight is lost at exit.
+#pragma once
+
+#include <libvirt/libvirt.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace berth::libvirt {
+
+class ConsolePump {
+ public:
+  // `stream` stays owned by the caller and must outlive the pump.
+  // `on_stdin_eof(n)` runs on the input thread when stdin_fd reaches EOF
+  // after n bytes were sent (only when stdin_fd >= 0).
+  ConsolePump(virStreamPtr stream, int stdout_fd, int stdin_fd,
+              std::function<void(int64_t)> on_stdin_eof);
+  ~ConsolePump();  // stops and joins both threads
+  ConsolePump(const ConsolePump &) = delete;
+  ConsolePump &operator=(const ConsolePump &) = delete;
+
+  // Blocks until at least `bytes` arrived from the console or the console
+  // ended; returns the number received.
+  int64_t wait_for_output(int64_t bytes);
+
+  // Ends the input thread (the process is gone) and waits for the output
+  // thread to see the console close.
+  void finish();
+
+ private:
+  void pump_output();
+  void pump_input();
+
+  virStreamPtr stream_;
+  int stdout_fd_;
+  int stdin_fd_;
+  int cancel_fd_ = -1;  // eventfd waking the input thread
+  std::function<void(int64_t)> on_stdin_eof_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int64_t received_ = 0;
+  bool output_ended_ = false;
+  std::thread output_;
+  std::thread input_;
+};
+
+}  // namespace berth::libvirt

@@ -1,0 +1,40 @@
+// The libvirt-lxc domain XML for one berth container: a pure function of
+// the spec and a few driver facts, so it can be checked without a daemon.
+#pragma once
+
+#include <berth/driver.h>
+
+#include <string>
+
+namespace berth::libvirt {
+
+// Where the driver's own pieces appear inside the container. Both live under
+// /dev, which libvirt-lxc mounts as a fresh tmpfs before the <filesystem>
+// entries, so the targets are created there and never in the user's rootfs
+// (which may be read-only).
+inline constexpr const char *kInitDirInContainer = "/dev/.berth-init";
+inline constexpr const char *kRunDirInContainer = "/dev/.berth-run";
+inline constexpr const char *kInitName = "berth-libvirt-init";
+inline constexpr const char *kControlSocketName = "ctl.sock";
+
+struct DomainPlan {
+  std::string name;      // the libvirt domain name
+  std::string hostname;  // hostname set by init (defaults to the container id)
+  std::string init_dir;  // host directory holding berth-libvirt-init
+  std::string run_dir;   // host directory of the control socket (state dir)
+  int64_t host_memory_kib = 0;  // the host's RAM: <memory> when the spec sets no limit
+};
+
+// XML-escapes text for element content and attribute values.
+std::string xml_escape(const std::string &s);
+
+// libvirt's name of a capability ("CAP_NET_RAW" -> "net_raw"); empty when
+// the name is not of that form.
+std::string libvirt_cap_name(const std::string &cap);
+
+// Builds the <domain type='lxc'> document. BERTH_E_INVALID for a spec value
+// libvirt cannot express (e.g. a capability name it does not know).
+int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::string *out,
+                         berth_error *err);
+
+}  // namespace berth::libvirt

@@ -1,0 +1,35 @@
+// The monitor side of one libvirt container: start (domain, console, init
+// handshake) and wait (exit report, console drained, lifecycle event), and
+// the teardown that destroy shares. Lives in the process that called start.
+#pragma once
+
+#include <berth/driver.h>
+
+#include <string>
+
+namespace berth::libvirt {
+
+struct Options {
+  std::string uri = "lxc:///system";
+  std::string init_dir;  // directory holding berth-libvirt-init
+};
+
+// Default options plus spec->driver_options; BERTH_E_INVALID names an
+// unknown key.
+int32_t parse_options(const berth_spec *spec, Options *out, berth_error *err);
+
+// The directory of berth-libvirt-init next to this driver's .so
+// (lib/berth/drivers/libvirt.so -> lib/berth/libvirt-init).
+std::string default_init_dir();
+
+std::string domain_name(const berth_container *c);
+
+int32_t monitor_start(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,
+                      berth_start_result *out, berth_error *err);
+int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_error *err);
+
+// Drops this process's runtime objects of the container, if any (after the
+// domain is destroyed): event callback, console, threads, connection.
+void monitor_forget(const berth_container *c);
+
+}  // namespace berth::libvirt
