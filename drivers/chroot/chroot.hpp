@@ -85,7 +85,7 @@ int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, 
 
 // The state file, state_dir/chroot.state.
 struct Record {
-  std::string phase;  // "creating" (start under way) or "running"
+  std::string phase;  // "creating" (start under way), "running", "destroyed"
   std::string rootfs;
   int64_t pid = 0;
   uint64_t start_time = 0;

@@ -169,7 +169,7 @@ int32_t state(const berth_container *c, berth_container_state *out, berth_error 
   Record rec;
   if (int32_t rc = read_record(c, &rec, err)) return rc;
   out->pid = 0;
-  if (rec.phase != "running") {
+  if (rec.phase == "creating") {
     out->state = BERTH_STATE_CREATED;
   } else if (sdk::process_alive(static_cast<pid_t>(rec.pid), rec.start_time)) {
     out->state = BERTH_STATE_RUNNING;
@@ -211,7 +211,12 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   mounts.adopt(rec.mounts);
   note(mounts.undo(&step));
   if (first != BERTH_OK) return sdk::wrap(err, std::string("destroy container ") + c->id);
-  return remove_record(c, err);
+  // Keep the pid so a monitor that has not reached wait() yet can still
+  // reap its child; nothing else is left to undo.
+  rec.phase = "destroyed";
+  rec.cgroup.clear();
+  rec.mounts.clear();
+  return write_record(c, rec, err);
 }
 
 const berth_driver kDriver = {

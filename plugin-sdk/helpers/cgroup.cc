@@ -249,7 +249,14 @@ bool Cgroup::oom_killed() const { return valid() && ops_->oom_killed(*this); }
 
 int32_t Cgroup::kill_all(int sig, berth_error *err) {
   if (!valid()) return BERTH_OK;
-  return ops_->kill_all(*this, sig, err);
+  int32_t rc = ops_->kill_all(*this, sig, err);
+  // A concurrent destroy (another berth process) removed the cgroup under
+  // us: nothing is left to signal.
+  if (rc == BERTH_E_SYSTEM && err != nullptr && err->sys_errno == ENOENT) {
+    *err = berth_error{};
+    return BERTH_OK;
+  }
+  return rc;
 }
 
 int32_t Cgroup::destroy(berth_error *err) {

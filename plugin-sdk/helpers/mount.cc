@@ -1,6 +1,7 @@
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/mount.hpp>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -56,19 +57,31 @@ int32_t unmount_detach(const std::string &target, berth_error *err) {
   return BERTH_OK;
 }
 
-bool is_mount_point(const std::string &path) {
-  std::string text;
+int32_t mount_id(const std::string &path, uint64_t *id, berth_error *err) {
+  struct statx stx;
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) != 0)
+    return fail_errno(err, errno, "statx", path);
+  if (!(stx.stx_mask & STATX_MNT_ID))
+    return fail(err, BERTH_E_UNAVAILABLE, "statx(%s): the kernel does not report mount ids",
+                path.c_str());
+  *id = stx.stx_mnt_id;
+  return BERTH_OK;
+}
+
+int32_t unmount_if_id(const std::string &path, uint64_t id, berth_error *err) {
+  uint64_t now = 0;
   berth_error ignored{};
-  if (read_file("/proc/self/mountinfo", &text, &ignored) != BERTH_OK) return false;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream f(line);
-    std::string id, parent, dev, root, mountpoint;
-    f >> id >> parent >> dev >> root >> mountpoint;
-    if (mountpoint == path) return true;
-  }
-  return false;
+  if (mount_id(path, &now, &ignored) != BERTH_OK || now != id) return BERTH_OK;
+  // The path must be the mount's root, not merely a file on that mount.
+  if (!is_mount_point(path)) return BERTH_OK;
+  return unmount_detach(path, err);
+}
+
+bool is_mount_point(const std::string &path) {
+  struct statx stx;
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, 0, &stx) != 0) return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+         (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
 int32_t resolve_in_root(const std::string &root, const std::string &path, std::string *out,

@@ -77,6 +77,16 @@ pid_t Child::release() {
   return p;
 }
 
+void reset_signals() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    ::signal(sig, SIG_DFL);  // fails harmlessly for glibc-reserved RT signals
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 berth_exit_status exit_status_from_wait(int status) {
   berth_exit_status s{};
   s.struct_size = sizeof s;
