@@ -1,0 +1,191 @@
+// Cgroups on the real host (root, any layout): limits land in the right
+// files, processes are listed and killed, OOM is reported, destroy leaves
+// nothing.
+#include <berth/sdk/cgroup.hpp>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/process.hpp>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace berth::sdk;
+
+namespace {
+
+std::string unique_name(const char *what) {
+  return std::string("berth/sdktest-") + what + "-" + std::to_string(::getpid());
+}
+
+std::string read_trimmed(const std::string &path) {
+  std::string s;
+  berth_error err{};
+  EXPECT_EQ(read_file(path, &s, &err), BERTH_OK) << err.message;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A child that blocks until released through a pipe, then runs `body`.
+struct Gate {
+  int fds[2];
+  Gate() { EXPECT_EQ(::pipe(fds), 0); }
+  ~Gate() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  void wait_in_child() {
+    char c;
+    (void)!::read(fds[0], &c, 1);
+  }
+  void open() { EXPECT_EQ(::write(fds[1], "x", 1), 1); }
+};
+
+class CgroupTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(::geteuid(), 0u) << "cgroup tests need root"; }
+};
+
+}  // namespace
+
+TEST_F(CgroupTest, LimitsAreWrittenForTheDetectedLayout) {
+  CgroupLimits limits;
+  limits.memory_bytes = 64 << 20;
+  limits.cpu_shares = 512;
+  limits.pids = 32;
+  Cgroup cg;
+  berth_error err{};
+  ASSERT_EQ(Cgroup::create(unique_name("limits"), limits, &cg, &err), BERTH_OK) << err.message;
+  if (cg.layout() == CgroupLayout::v2) {
+    const std::string dir = cg.dirs().front().path;
+    EXPECT_EQ(read_trimmed(dir + "/memory.max"), std::to_string(64 << 20));
+    EXPECT_EQ(read_trimmed(dir + "/cpu.weight"), std::to_string(cpu_shares_to_weight(512)));
+    EXPECT_EQ(read_trimmed(dir + "/pids.max"), "32");
+  } else {
+    bool memory = false, cpu = false, pids = false;
+    for (const auto &d : cg.dirs()) {
+      std::string c = "," + d.controllers + ",";
+      if (c.find(",memory,") != std::string::npos) {
+        memory = true;
+        EXPECT_EQ(read_trimmed(d.path + "/memory.limit_in_bytes"), std::to_string(64 << 20));
+        if (path_exists(d.path + "/memory.memsw.limit_in_bytes")) {
+          EXPECT_EQ(read_trimmed(d.path + "/memory.memsw.limit_in_bytes"),
+                    std::to_string(64 << 20));
+        }
+      }
+      if (c.find(",cpu,") != std::string::npos) {
+        cpu = true;
+        EXPECT_EQ(read_trimmed(d.path + "/cpu.shares"), "512");
+      }
+      if (c.find(",pids,") != std::string::npos) {
+        pids = true;
+        EXPECT_EQ(read_trimmed(d.path + "/pids.max"), "32");
+      }
+    }
+    EXPECT_TRUE(memory && cpu && pids) << cg.serialize();
+  }
+  std::vector<CgroupDir> dirs = cg.dirs();
+  ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
+  for (const auto &d : dirs) EXPECT_FALSE(path_exists(d.path)) << d.path << " left behind";
+  EXPECT_EQ(cg.destroy(&err), BERTH_OK) << "destroy must be idempotent";
+}
+
+TEST_F(CgroupTest, AnExistingCgroupIsRefusedAndLeftAlone) {
+  Cgroup first, second;
+  berth_error err{};
+  std::string name = unique_name("dup");
+  ASSERT_EQ(Cgroup::create(name, {}, &first, &err), BERTH_OK) << err.message;
+  EXPECT_NE(Cgroup::create(name, {}, &second, &err), BERTH_OK);
+  EXPECT_NE(std::strstr(err.message, "already exists"), nullptr) << err.message;
+  for (const auto &d : first.dirs()) EXPECT_TRUE(path_exists(d.path)) << d.path;
+}
+
+TEST_F(CgroupTest, BadNamesAndLimitsNameTheField) {
+  Cgroup cg;
+  berth_error err{};
+  EXPECT_EQ(Cgroup::create("../escape", {}, &cg, &err), BERTH_E_INVALID);
+  EXPECT_NE(std::strstr(err.message, "../escape"), nullptr) << err.message;
+  CgroupLimits limits;
+  limits.cpu_shares = 1;
+  EXPECT_EQ(Cgroup::create(unique_name("bad"), limits, &cg, &err), BERTH_E_INVALID);
+  EXPECT_NE(std::strstr(err.message, "cpu_shares"), nullptr) << err.message;
+}
+
+TEST_F(CgroupTest, ProcessesAreListedKilledAndSeenFromALoadedCopy) {
+  Cgroup cg;
+  berth_error err{};
+  ASSERT_EQ(Cgroup::create(unique_name("procs"), {}, &cg, &err), BERTH_OK) << err.message;
+  Gate gate;
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    gate.wait_in_child();
+    for (;;) ::pause();
+  }
+  ASSERT_EQ(cg.add_process(pid, &err), BERTH_OK) << err.message;
+  gate.open();
+
+  Cgroup loaded;
+  ASSERT_EQ(Cgroup::load(cg.serialize(), &loaded, &err), BERTH_OK) << err.message;
+  std::vector<int64_t> pids;
+  ASSERT_EQ(loaded.pids(&pids, &err), BERTH_OK) << err.message;
+  EXPECT_EQ(pids, std::vector<int64_t>{pid});
+  ASSERT_EQ(loaded.kill_all(SIGTERM, &err), BERTH_OK) << err.message;
+  loaded.release();
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+  EXPECT_FALSE(cg.oom_killed());
+  ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
+}
+
+TEST_F(CgroupTest, DestroyKillsWhatIsStillInside) {
+  Cgroup cg;
+  berth_error err{};
+  ASSERT_EQ(Cgroup::create(unique_name("destroy"), {}, &cg, &err), BERTH_OK) << err.message;
+  Gate gate;
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    gate.wait_in_child();
+    for (;;) ::pause();
+  }
+  ASSERT_EQ(cg.add_process(pid, &err), BERTH_OK) << err.message;
+  gate.open();
+  std::vector<CgroupDir> dirs = cg.dirs();
+  // The child stays an unreaped zombie: destroy must not wait for a reap.
+  ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
+  for (const auto &d : dirs) EXPECT_FALSE(path_exists(d.path)) << d.path;
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+TEST_F(CgroupTest, MemoryHogIsOomKilledAndReported) {
+  CgroupLimits limits;
+  limits.memory_bytes = 16 << 20;
+  Cgroup cg;
+  berth_error err{};
+  ASSERT_EQ(Cgroup::create(unique_name("oom"), limits, &cg, &err), BERTH_OK) << err.message;
+  Gate gate;
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    gate.wait_in_child();
+    for (;;) {
+      char *p = static_cast<char *>(std::malloc(1 << 20));
+      if (p != nullptr) std::memset(p, 1, 1 << 20);
+    }
+  }
+  ASSERT_EQ(cg.add_process(pid, &err), BERTH_OK) << err.message;
+  gate.open();
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  berth_exit_status s = exit_status_from_wait(status);
+  EXPECT_EQ(s.signal, SIGKILL);
+  EXPECT_EQ(s.exit_code, 137);
+  EXPECT_TRUE(cg.oom_killed());
+  ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
+}
