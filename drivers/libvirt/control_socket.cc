@@ -1,11 +1,11 @@
 #include "control_socket.hpp"
 
-#include <berth/sdk/error.hpp>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
 
 #include <cerrno>
 

@@ -13,14 +13,16 @@ namespace {
 // The capability elements libvirt's domain schema accepts (libvirt 9.0).
 const std::set<std::string_view> &known_caps() {
   static const std::set<std::string_view> caps = {
-      "audit_control", "audit_write",     "block_suspend",  "chown",          "dac_override",
-      "dac_read_search", "fowner",        "fsetid",         "ipc_lock",       "ipc_owner",
-      "kill",          "lease",           "linux_immutable", "mac_admin",     "mac_override",
-      "mknod",         "net_admin",       "net_bind_service", "net_broadcast", "net_raw",
-      "setgid",        "setfcap",         "setpcap",        "setuid",         "sys_admin",
-      "sys_boot",      "sys_chroot",      "sys_module",     "sys_nice",       "sys_pacct",
-      "sys_ptrace",    "sys_rawio",       "sys_resource",   "sys_time",       "sys_tty_config",
-      "syslog",        "wake_alarm"};
+      "audit_control",   "audit_write",      "block_suspend",  "chown",
+      "dac_override",    "dac_read_search",  "fowner",         "fsetid",
+      "ipc_lock",        "ipc_owner",        "kill",           "lease",
+      "linux_immutable", "mac_admin",        "mac_override",   "mknod",
+      "net_admin",       "net_bind_service", "net_broadcast",  "net_raw",
+      "setgid",          "setfcap",          "setpcap",        "setuid",
+      "sys_admin",       "sys_boot",         "sys_chroot",     "sys_module",
+      "sys_nice",        "sys_pacct",        "sys_ptrace",     "sys_rawio",
+      "sys_resource",    "sys_time",         "sys_tty_config", "syslog",
+      "wake_alarm"};
   return caps;
 }
 
@@ -44,12 +46,23 @@ std::string xml_escape(const std::string &s) {
   out.reserve(s.size());
   for (char ch : s) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\'': out += "&apos;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -74,8 +87,7 @@ int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::st
   if (spec->memory_bytes > 0) {
     const int64_t kib = (spec->memory_bytes + 1023) / 1024;
     x += "  <memory unit='KiB'>" + std::to_string(kib) + "</memory>\n";
-    x += "  <memtune><hard_limit unit='KiB'>" + std::to_string(kib) +
-         "</hard_limit></memtune>\n";
+    x += "  <memtune><hard_limit unit='KiB'>" + std::to_string(kib) + "</hard_limit></memtune>\n";
   } else {
     x += "  <memory unit='KiB'>" + std::to_string(plan.host_memory_kib) + "</memory>\n";
   }
@@ -90,7 +102,13 @@ int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::st
   x += "    <init>" + xml_escape(std::string(kInitDirInContainer) + "/" + kInitName) + "</init>\n";
   add_arg(&x, "--ctl");
   add_arg(&x, std::string(kRunDirInContainer) + "/" + kControlSocketName);
-  if (spec->tty) add_arg(&x, "--tty");
+  if (spec->tty) {
+    add_arg(&x, "--tty");
+    if (plan.tty_rows > 0 && plan.tty_cols > 0) {
+      add_arg(&x, "--winsize");
+      add_arg(&x, std::to_string(plan.tty_rows) + "x" + std::to_string(plan.tty_cols));
+    }
+  }
   if (spec->stdin_open) add_arg(&x, "--stdin");
   if (spec->user_set) {
     add_arg(&x, "--user");

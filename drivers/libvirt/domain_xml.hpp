@@ -18,11 +18,12 @@ inline constexpr const char *kInitName = "berth-libvirt-init";
 inline constexpr const char *kControlSocketName = "ctl.sock";
 
 struct DomainPlan {
-  std::string name;      // the libvirt domain name
-  std::string hostname;  // hostname set by init (defaults to the container id)
-  std::string init_dir;  // host directory holding berth-libvirt-init
-  std::string run_dir;   // host directory of the control socket (state dir)
-  int64_t host_memory_kib = 0;  // the host's RAM: <memory> when the spec sets no limit
+  std::string name;                     // the libvirt domain name
+  std::string hostname;                 // hostname set by init (defaults to the container id)
+  std::string init_dir;                 // host directory holding berth-libvirt-init
+  std::string run_dir;                  // host directory of the control socket (state dir)
+  int64_t host_memory_kib = 0;          // the host's RAM: <memory> when the spec sets no limit
+  unsigned tty_rows = 0, tty_cols = 0;  // the core's terminal size (tty only)
 };
 
 // XML-escapes text for element content and attribute values.

@@ -6,11 +6,11 @@
 #include "state.hpp"
 
 #include <berth/driver.h>
-#include <berth/sdk/error.hpp>
 #include <libvirt/virterror.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -51,7 +51,8 @@ int32_t probe(char *info, size_t info_size, berth_error *err) {
   Connection conn;
   if (int32_t rc = open_connection(uri, &conn, err); rc != BERTH_OK) return rc;
   const char *type = virConnectGetType(conn.get());
-  if (type == nullptr) return fail_libvirt(err, BERTH_E_UNAVAILABLE, "virConnectGetType(" + uri + ")");
+  if (type == nullptr)
+    return fail_libvirt(err, BERTH_E_UNAVAILABLE, "virConnectGetType(" + uri + ")");
   if (std::string(type) != "LXC")
     return sdk::fail(err, BERTH_E_UNAVAILABLE,
                      "%s is served by libvirt's %s driver, not LXC (install "
@@ -143,8 +144,8 @@ int32_t state(const berth_container *c, berth_container_state *out, berth_error 
     return BERTH_OK;
   }
   pid_t pid = live_process(st);
-  out->state = pid > 0 ? BERTH_STATE_RUNNING : (st.count("pid") ? BERTH_STATE_STOPPED
-                                                                 : BERTH_STATE_CREATED);
+  out->state =
+      pid > 0 ? BERTH_STATE_RUNNING : (st.count("pid") ? BERTH_STATE_STOPPED : BERTH_STATE_CREATED);
   out->pid = pid;
   return BERTH_OK;
 }
@@ -199,8 +200,8 @@ const berth_driver kDriver = {
 }  // namespace
 }  // namespace berth::libvirt
 
-extern "C" BERTH_DRIVER_EXPORT const berth_driver *berth_driver_entry(uint32_t core_abi_version,
-                                                                      uint32_t *driver_abi_version) {
+extern "C" BERTH_DRIVER_EXPORT const berth_driver *berth_driver_entry(
+    uint32_t core_abi_version, uint32_t *driver_abi_version) {
   if (driver_abi_version != nullptr) *driver_abi_version = BERTH_DRIVER_ABI_VERSION;
   if (core_abi_version < BERTH_DRIVER_ABI_VERSION) return nullptr;
   return &berth::libvirt::kDriver;

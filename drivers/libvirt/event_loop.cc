@@ -24,14 +24,17 @@ LoopState &loop() {
   return state;
 }
 
-void wake_up(int timer, void *) { virEventRemoveTimeout(timer); }
+void wake_up(int timer, void *) {
+  virEventRemoveTimeout(timer);
+}
 
 }  // namespace
 
 int32_t ensure_event_impl(berth_error *err) {
   static std::once_flag once;
   std::call_once(once, [] { loop().registered = virEventRegisterDefaultImpl(); });
-  if (loop().registered < 0) return fail_libvirt(err, BERTH_E_INTERNAL, "virEventRegisterDefaultImpl");
+  if (loop().registered < 0)
+    return fail_libvirt(err, BERTH_E_INTERNAL, "virEventRegisterDefaultImpl");
   return BERTH_OK;
 }
 

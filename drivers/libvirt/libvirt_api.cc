@@ -1,7 +1,7 @@
 #include "libvirt_api.hpp"
 
-#include <berth/sdk/error.hpp>
 #include <libvirt/virterror.h>
+#include <berth/sdk/error.hpp>
 
 #include <mutex>
 

@@ -76,9 +76,10 @@ int32_t machine_cgroup_pids(pid_t init_pid, std::vector<int64_t> *out, berth_err
     std::string path = line.substr(b + 1);
     if (path == "/") continue;
     for (const CgroupMount &m : mounts) {
-      bool match = controllers.empty() ? m.v2
-                                       : !m.v2 && has_option(m.options, controllers.substr(
-                                                                            0, controllers.find(',')));
+      bool match =
+          controllers.empty()
+              ? m.v2
+              : !m.v2 && has_option(m.options, controllers.substr(0, controllers.find(',')));
       if (!match) continue;
       const std::string procs = m.dir + path + "/cgroup.procs";
       std::ifstream p(procs);

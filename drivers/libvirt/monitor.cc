@@ -8,14 +8,16 @@
 #include "machine_cgroup.hpp"
 #include "state.hpp"
 
-#include <berth/sdk/error.hpp>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
+#include <termios.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
 
 #include <cerrno>
 #include <climits>
@@ -65,7 +67,9 @@ int on_lifecycle(virConnectPtr, virDomainPtr dom, int event, int detail, void *o
   return 0;
 }
 
-void free_signal(void *opaque) { delete static_cast<std::shared_ptr<StopSignal> *>(opaque); }
+void free_signal(void *opaque) {
+  delete static_cast<std::shared_ptr<StopSignal> *>(opaque);
+}
 
 // Everything of one running container in the monitor process. Members are
 // destroyed bottom-up: the pump before the console stream, the callback
@@ -83,9 +87,12 @@ struct Running {
   Fd stdin_fd;
   std::unique_ptr<ConsolePump> pump;
   std::mutex ctl_send_mutex;
+  Fd termios_fd;  // the core's terminal we made raw, to restore
+  termios saved_termios{};
 
   ~Running() {
     pump.reset();
+    if (termios_fd.get() >= 0) tcsetattr(termios_fd.get(), TCSANOW, &saved_termios);
     if (callback_id >= 0) virConnectDomainEventDeregisterAny(conn.get(), callback_id);
   }
 };
@@ -126,7 +133,7 @@ int32_t exec_failure(const std::string &report, const berth_spec *spec, berth_er
   std::string what = step;
   std::string object = what == "chdir" ? std::string(spec->cwd) : std::string(spec->args[0]);
   if (what == "exec") {
-    int32_t code = e == ENOENT     ? BERTH_E_EXEC_NOT_FOUND
+    int32_t code = e == ENOENT                                   ? BERTH_E_EXEC_NOT_FOUND
                    : (e == EACCES || e == ENOEXEC || e == EPERM) ? BERTH_E_EXEC_DENIED
                                                                  : BERTH_E_SYSTEM;
     sdk::fail_errno(err, e, "exec", object);
@@ -176,12 +183,14 @@ std::string default_init_dir() {
   char resolved[PATH_MAX];
   if (realpath(info.dli_fname, resolved) == nullptr) return "";
   std::string so = resolved;
-  std::string drivers = so.substr(0, so.rfind('/'));        // lib/berth/drivers
+  std::string drivers = so.substr(0, so.rfind('/'));          // lib/berth/drivers
   std::string berth = drivers.substr(0, drivers.rfind('/'));  // lib/berth
   return berth + "/libvirt-init";
 }
 
-std::string domain_name(const berth_container *c) { return std::string("berth-") + c->id; }
+std::string domain_name(const berth_container *c) {
+  return std::string("berth-") + c->id;
+}
 
 int32_t monitor_start(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,
                       berth_start_result *out, berth_error *err) {
@@ -211,14 +220,14 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
   if (int32_t rc = listen_control_socket(run_dir, kControlSocketName, &r->listener, err);
       rc != BERTH_OK)
     return fail_cleanup(rc);
-  if (int32_t rc = open_connection(opt.uri, &r->conn, err); rc != BERTH_OK)
-    return fail_cleanup(rc);
+  if (int32_t rc = open_connection(opt.uri, &r->conn, err); rc != BERTH_OK) return fail_cleanup(rc);
 
   // Registered before the domain exists: a process that ends at once still
   // produces its STOPPED event for us.
-  r->callback_id = virConnectDomainEventRegisterAny(
-      r->conn.get(), nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
-      new std::shared_ptr<StopSignal>(r->stop), free_signal);
+  r->callback_id =
+      virConnectDomainEventRegisterAny(r->conn.get(), nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
+                                       new std::shared_ptr<StopSignal>(r->stop), free_signal);
   if (r->callback_id < 0)
     return fail_cleanup(
         fail_libvirt(err, BERTH_E_SYSTEM, "virConnectDomainEventRegisterAny(" + name + ")"));
@@ -227,6 +236,13 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
   if (sysinfo(&si) < 0) return fail_cleanup(sdk::fail_errno(err, errno, "sysinfo", "RAM"));
   DomainPlan plan{name, spec->hostname != nullptr ? spec->hostname : c->id, opt.init_dir, run_dir,
                   static_cast<int64_t>(si.totalram / 1024 * si.mem_unit)};
+  if (spec->tty) {
+    winsize ws{};
+    if (ioctl(stdio->stdout_fd, TIOCGWINSZ, &ws) == 0) {
+      plan.tty_rows = ws.ws_row;
+      plan.tty_cols = ws.ws_col;
+    }
+  }
   std::string xml;
   if (int32_t rc = build_domain_xml(spec, plan, &xml, err); rc != BERTH_OK) return fail_cleanup(rc);
 
@@ -256,11 +272,11 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
       n = poll(pf, 2, kInitConnectTimeoutMs);
     } while (n < 0 && errno == EINTR);
     if (n <= 0 || (pf[0].revents & POLLIN) == 0) {
-      return fail_cleanup(sdk::fail(
-          err, BERTH_E_SYSTEM,
-          "domain %s: berth-libvirt-init never reached its control socket (%s); see "
-          "/var/log/libvirt/lxc/%s.log",
-          name.c_str(), n == 0 ? "timed out" : "the domain stopped", name.c_str()));
+      return fail_cleanup(
+          sdk::fail(err, BERTH_E_SYSTEM,
+                    "domain %s: berth-libvirt-init never reached its control socket (%s); see "
+                    "/var/log/libvirt/lxc/%s.log",
+                    name.c_str(), n == 0 ? "timed out" : "the domain stopped", name.c_str()));
     }
   }
   pid_t init_pid = 0;
@@ -270,8 +286,8 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
   if (int32_t rc = recv_message(r->ctl.get(), kInitAnswerTimeoutMs, &msg, err); rc != BERTH_OK)
     return fail_cleanup(rc);
   if (msg != "hello")
-    return fail_cleanup(sdk::fail(err, BERTH_E_INTERNAL, "berth-libvirt-init said '%s', not hello",
-                                  msg.c_str()));
+    return fail_cleanup(
+        sdk::fail(err, BERTH_E_INTERNAL, "berth-libvirt-init said '%s', not hello", msg.c_str()));
 
   // Our copies of the core's stdio, kept for the pump threads.
   r->stdout_fd = Fd(fcntl(stdio->stdout_fd, F_DUPFD_CLOEXEC, 3));
@@ -279,6 +295,16 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
   if (spec->stdin_open || spec->tty) {
     r->stdin_fd = Fd(fcntl(stdio->stdin_fd, F_DUPFD_CLOEXEC, 3));
     if (r->stdin_fd.get() < 0) return fail_cleanup(sdk::fail_errno(err, errno, "dup", "stdin"));
+  }
+  // With a tty the terminal semantics (echo, line editing, \n -> \r\n)
+  // come from the pty init gives the process; the core's terminal must
+  // pass bytes through untouched, or they would apply twice. Restored in
+  // ~Running.
+  if (spec->tty && tcgetattr(stdio->stdout_fd, &r->saved_termios) == 0) {
+    termios raw_mode = r->saved_termios;
+    cfmakeraw(&raw_mode);
+    if (tcsetattr(stdio->stdout_fd, TCSANOW, &raw_mode) == 0)
+      r->termios_fd = Fd(fcntl(stdio->stdout_fd, F_DUPFD_CLOEXEC, 3));
   }
   Running *raw = r.get();
   std::function<void(int64_t)> on_eof;

@@ -1,8 +1,8 @@
 #include "state.hpp"
 
-#include <berth/sdk/error.hpp>
 #include <fcntl.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
 
 #include <cerrno>
 #include <fstream>

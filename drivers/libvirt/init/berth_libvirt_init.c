@@ -24,7 +24,7 @@
  *   driver -> init  "drained"                  (all BYTES arrived; init exits)
  * If the driver goes away (socket EOF), init carries on without it.
  *
- * Usage: berth-libvirt-init --ctl PATH [--tty] [--stdin] [--user UID:GID]
+ * Usage: berth-libvirt-init --ctl PATH [--tty [--winsize ROWSxCOLS]] [--stdin] [--user UID:GID]
  *          [--groups G1,G2] [--hostname H] [--cwd DIR] [-e K=V]... -- ARGV...
  */
 #define _GNU_SOURCE
@@ -59,6 +59,7 @@ struct options {
   gid_t groups[MAX_GROUPS];
   size_t groups_count;
   const char *hostname;
+  unsigned short rows, cols;
   const char *cwd;
   char *env[MAX_ENV + 1];
   size_t env_count;
@@ -105,6 +106,8 @@ static void parse(int argc, char **argv, struct options *o) {
         if (o->groups_count == MAX_GROUPS) usage("too many --groups");
         o->groups[o->groups_count++] = (gid_t)strtoul(tok, NULL, 10);
       }
+    } else if (strcmp(a, "--winsize") == 0) {
+      if (sscanf(argv[++i], "%hux%hu", &o->rows, &o->cols) != 2) usage("--winsize wants ROWSxCOLS");
     } else if (strcmp(a, "--hostname") == 0) {
       o->hostname = argv[++i];
     } else if (strcmp(a, "--cwd") == 0) {
@@ -201,31 +204,51 @@ static void console_raw(int fd) {
   }
 }
 
-/* 1 when the container's memory cgroup recorded an OOM kill. libvirt mounts
- * the container's own cgroup at /sys/fs/cgroup/memory (v1) or
- * /sys/fs/cgroup (v2). */
+static long oom_kill_count(const char *path) {
+  FILE *f = fopen(path, "re");
+  if (f == NULL) return 0;
+  char line[256];
+  long count = 0;
+  while (fgets(line, sizeof(line), f) != NULL)
+    if (strncmp(line, "oom_kill ", 9) == 0) count = strtol(line + 9, NULL, 10);
+  fclose(f);
+  return count;
+}
+
+/* 1 when the container's memory cgroup recorded an OOM kill. libvirt-lxc
+ * mounts the hierarchies whole at /sys/fs/cgroup/<controller> (v1) or
+ * /sys/fs/cgroup (v2) and gives no cgroup namespace, so our own cgroup path
+ * from /proc/self/cgroup leads to the container's cgroup. */
 static int oom_killed(void) {
-  static const char *const files[][2] = {
-      {"/sys/fs/cgroup/memory/memory.oom_control", "oom_kill "},
-      {"/sys/fs/cgroup/memory.events", "oom_kill "},
-  };
-  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-    FILE *f = fopen(files[i][0], "re");
-    if (f == NULL) continue;
-    char line[256];
-    long count = 0;
-    while (fgets(line, sizeof(line), f) != NULL)
-      if (strncmp(line, files[i][1], strlen(files[i][1])) == 0)
-        count = strtol(line + strlen(files[i][1]), NULL, 10);
-    fclose(f);
-    if (count > 0) return 1;
+  FILE *f = fopen("/proc/self/cgroup", "re");
+  if (f == NULL) return 0;
+  char line[4096], path[4352];
+  long count = 0;
+  while (fgets(line, sizeof(line), f) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    char *ctrl = strchr(line, ':');
+    char *cg = ctrl != NULL ? strchr(ctrl + 1, ':') : NULL;
+    if (cg == NULL) continue;
+    *cg++ = '\0';
+    ctrl++;
+    if (strcmp(ctrl, "memory") == 0) {
+      snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/memory.oom_control", cg);
+      count += oom_kill_count(path);
+    } else if (*ctrl == '\0') {
+      snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.events", cg);
+      count += oom_kill_count(path);
+    }
   }
-  return 0;
+  fclose(f);
+  return count > 0;
 }
 
 int main(int argc, char **argv) {
   struct options o;
   parse(argc, argv, &o);
+  /* Raw before anything else: input the driver sends early must not be
+   * echoed or line-edited by the console's line discipline. */
+  console_raw(1);
 
   int ctl = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (ctl < 0) die("socket");
@@ -234,9 +257,9 @@ int main(int argc, char **argv) {
   if (connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0) die(o.ctl);
   char msg[256];
   if (ctl_send(ctl, "hello") < 0) die("send hello");
-  if (ctl_recv(ctl, msg, sizeof(msg)) <= 0 || strcmp(msg, "go") != 0) usage("driver did not say go");
+  if (ctl_recv(ctl, msg, sizeof(msg)) <= 0 || strcmp(msg, "go") != 0)
+    usage("driver did not say go");
 
-  console_raw(1);
   if (o.hostname != NULL && sethostname(o.hostname, strlen(o.hostname)) < 0) {
     ctl_send(ctl, "failed sethostname %d", errno);
     return 125;
@@ -252,8 +275,8 @@ int main(int argc, char **argv) {
       return 125;
     }
     slave_name = ptsname(master);
-    struct winsize ws;
-    if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) ioctl(master, TIOCSWINSZ, &ws);
+    struct winsize ws = {.ws_row = o.rows, .ws_col = o.cols};
+    if (o.rows > 0) ioctl(master, TIOCSWINSZ, &ws);
     out_r = master;
     in_w = master;
   } else {
