@@ -1,0 +1,63 @@
+// The plan of one container: everything the child needs, computed in the
+// parent before clone (parse -> plan -> execute, as bubblewrap does).
+//
+// The child runs in a copy of the parent's address space and must not
+// allocate (the parent may have threads holding allocator locks), so the plan
+// is plain data built up front: argv/envp arrays, the capability mask, the
+// compiled seccomp program, the mount list. Building it needs no privilege,
+// so it can be unit-tested.
+#pragma once
+
+#include <berth/driver.h>
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace berth::native {
+
+struct BindMount {
+  std::string source;       // absolute host path
+  std::string destination;  // absolute path inside the container
+  bool readonly = false;
+};
+
+struct Plan {
+  // Namespaces: CLONE_NEW* given to clone; the cgroup namespace is entered
+  // after the parent placed the child in its cgroup (so its root is the
+  // container's cgroup), hence separate.
+  unsigned long clone_flags = 0;
+  bool cgroup_namespace = false;
+  bool private_network = false;  // network: none -> new netns with lo up
+
+  // Root filesystem.
+  std::string rootfs;
+  bool readonly_rootfs = false;
+  std::vector<BindMount> mounts;
+
+  // Process.
+  std::vector<const char *> argv;  // NULL-terminated; points into the spec or `strings`
+  std::vector<const char *> envp;  // NULL-terminated
+  std::string path_search;         // PATH used to find argv[0] when it has no '/'
+  std::string cwd;
+  std::string hostname;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;  // supplementary groups (empty: none)
+  bool tty = false;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
+
+  // Privileges.
+  uint64_t capabilities = 0;  // kept in bounding, permitted, effective
+  int last_capability = 0;    // highest capability number the kernel knows
+  std::vector<sock_filter> seccomp_program;
+};
+
+// Fills `plan` from the spec. BERTH_E_INVALID names the field, the value and
+// the fix.
+int32_t build_plan(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,
+                   Plan *plan, berth_error *err);
+
+}  // namespace berth::native

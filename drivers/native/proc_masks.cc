@@ -1,0 +1,105 @@
+#include "proc_masks.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "child_error.h"
+#include "in_root.h"
+#include "mount.h"
+
+namespace berth::native::proc_masks {
+
+namespace {
+
+// Docker's defaults (moby oci/defaults.go).
+constexpr const char *kMaskedPaths[] = {
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+};
+constexpr const char *kReadonlyPaths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+int32_t mount_at(int root_fd, const char *path, const char *fstype, unsigned long flags,
+                 berth_error *err) {
+  int fd = open_in_root(root_fd, path, Create::directory);
+  if (fd < 0) return child_fail(err, -fd, "open in rootfs", path);
+  FdPath target(fd);
+  int rc = ::mount(fstype, target.c_str(), fstype, flags, nullptr);
+  int e = errno;
+  ::close(fd);
+  if (rc != 0) return child_fail(err, e, fstype, path);
+  return BERTH_OK;
+}
+
+int32_t mask(const char *path, berth_error *err) {
+  int fd = ::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return BERTH_OK;
+    return child_fail(err, errno, "open masked path", path);
+  }
+  struct stat st;
+  int rc = ::fstat(fd, &st);
+  if (rc == 0) {
+    FdPath target(fd);
+    if (S_ISDIR(st.st_mode))
+      rc = ::mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                   nullptr);
+    else
+      rc = ::mount("/dev/null", target.c_str(), nullptr, MS_BIND, nullptr);
+  }
+  int e = errno;
+  ::close(fd);
+  if (rc != 0) return child_fail(err, e, "mask", path);
+  return BERTH_OK;
+}
+
+int32_t make_readonly(const char *path, berth_error *err) {
+  int fd = ::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return BERTH_OK;
+    return child_fail(err, errno, "open read-only path", path);
+  }
+  FdPath self(fd);
+  int rc = ::mount(self.c_str(), self.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+  int e = errno;
+  ::close(fd);
+  if (rc != 0) return child_fail(err, e, "bind mount onto itself", path);
+  // The new mount: open the path again. mount_setattr only adds RDONLY, so
+  // the nosuid/nodev/noexec inherited from /proc stay.
+  fd = ::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return child_fail(err, errno, "open read-only path", path);
+  e = rootfs::make_readonly(fd, true);
+  ::close(fd);
+  if (e != 0) return child_fail(err, e, "mount_setattr read-only", path);
+  return BERTH_OK;
+}
+
+}  // namespace
+
+int32_t mount_proc_sys(int root_fd, berth_error *err) {
+  if (int32_t rc = mount_at(root_fd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, err))
+    return rc;
+  return mount_at(root_fd, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+}
+
+int32_t apply_masks(berth_error *err) {
+  for (const char *path : kMaskedPaths)
+    if (int32_t rc = mask(path, err)) return rc;
+  for (const char *path : kReadonlyPaths)
+    if (int32_t rc = make_readonly(path, err)) return rc;
+  return BERTH_OK;
+}
+
+}  // namespace berth::native::proc_masks

@@ -1,0 +1,186 @@
+#include "seccomp.h"
+
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
+
+#include <cstdio>
+
+#include "child_error.h"
+
+namespace berth::native::seccomp {
+
+namespace {
+
+struct Guarded {
+  int capability;  // -1: denied whatever the capabilities
+  const char *const *names;
+};
+
+// Docker's default profile allows these only with the capability named
+// (moby profiles/seccomp/default.json), or never.
+constexpr const char *kNever[] = {
+    "add_key",        "keyctl",         "request_key",       "userfaultfd",
+    "nfsservctl",     "vm86",           "vm86old",           "uselib",
+    "ustat",          "sysfs",          "_sysctl",           "get_mempolicy",
+    "set_mempolicy",  "mbind",          "move_pages",        "lookup_dcookie",
+    "io_uring_setup", "io_uring_enter", "io_uring_register", "afs_syscall",
+    "tuxcall",        "security",       "vserver",           "getpmsg",
+    "putpmsg",        nullptr};
+constexpr const char *kSysAdmin[] = {"mount",           "umount",        "umount2",
+                                     "pivot_root",      "unshare",       "setns",
+                                     "fsopen",          "fsconfig",      "fsmount",
+                                     "fspick",          "move_mount",    "open_tree",
+                                     "mount_setattr",   "quotactl",      "quotactl_fd",
+                                     "swapon",          "swapoff",       "bpf",
+                                     "perf_event_open", "fanotify_init", "name_to_handle_at",
+                                     "syslog",          nullptr};
+constexpr const char *kSysBoot[] = {"reboot", "kexec_load", "kexec_file_load", nullptr};
+constexpr const char *kSysModule[] = {"init_module",   "finit_module",    "delete_module",
+                                      "create_module", "get_kernel_syms", "query_module",
+                                      nullptr};
+constexpr const char *kSysPtrace[] = {"ptrace", "process_vm_readv", "process_vm_writev",
+                                      "kcmp",   "pidfd_getfd",      nullptr};
+constexpr const char *kSysTime[] = {"settimeofday",  "clock_settime", "adjtimex",
+                                    "clock_adjtime", "stime",         nullptr};
+constexpr const char *kSysRawio[] = {"iopl", "ioperm", nullptr};
+constexpr const char *kSysPacct[] = {"acct", nullptr};
+constexpr const char *kDacReadSearch[] = {"open_by_handle_at", nullptr};
+constexpr const char *kSysTtyConfig[] = {"vhangup", nullptr};
+
+constexpr Guarded kGuarded[] = {
+    {-1, kNever},
+    {CAP_SYS_ADMIN, kSysAdmin},
+    {CAP_SYS_BOOT, kSysBoot},
+    {CAP_SYS_MODULE, kSysModule},
+    {CAP_SYS_PTRACE, kSysPtrace},
+    {CAP_SYS_TIME, kSysTime},
+    {CAP_SYS_RAWIO, kSysRawio},
+    {CAP_SYS_PACCT, kSysPacct},
+    {CAP_DAC_READ_SEARCH, kDacReadSearch},
+    {CAP_SYS_TTY_CONFIG, kSysTtyConfig},
+};
+
+constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
+                                             CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
+                                             CLONE_NEWCGROUP};
+
+// Docker allows personality(2) only for PER_LINUX (0), PER_LINUX32 (8),
+// UNAME26 (0x20000), PER_LINUX32|UNAME26 and the query 0xffffffff.
+// libseccomp takes one comparison per argument and rule, so this check is a
+// hand-written prefix that falls through to libseccomp's program for every
+// other system call.
+constexpr uint32_t kPersonalityAllowed[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
+
+std::vector<sock_filter> personality_prefix() {
+  const uint32_t kArgLow = offsetof(seccomp_data, args);  // args[0], low half (little endian)
+  std::vector<sock_filter> p;
+  const uint8_t n = sizeof kPersonalityAllowed / sizeof kPersonalityAllowed[0];
+  // Layout: [0] ld arch [1] jne x86_64 -> end [2] ld nr [3] jne personality
+  // -> end [4] ld arg0 [5..5+n) jeq allowed -> allow [5+n] deny [6+n] allow
+  const uint8_t end = 7 + n;
+  p.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+  p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, end - 2));
+  p.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+  p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_personality, 0, end - 4));
+  p.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kArgLow));
+  for (uint8_t i = 0; i < n; ++i)
+    p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kPersonalityAllowed[i],
+                         static_cast<uint8_t>(n - i), 0));
+  p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)));
+  p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  return p;
+}
+
+struct Context {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  ~Context() {
+    if (ctx != nullptr) seccomp_release(ctx);
+  }
+};
+
+int32_t deny(scmp_filter_ctx ctx, const char *name, berth_error *err) {
+  int nr = seccomp_syscall_resolve_name(name);
+  if (nr == __NR_SCMP_ERROR) return BERTH_OK;  // unknown to this libseccomp: nothing to deny
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+  if (rc != 0) return sdk::fail_errno(err, -rc, "seccomp_rule_add", name);
+  return BERTH_OK;
+}
+
+}  // namespace
+
+int32_t plan(Plan *plan, berth_error *err) {
+  Context c;
+  if (c.ctx == nullptr) return sdk::fail(err, BERTH_E_INTERNAL, "seccomp_init failed");
+#if defined(__x86_64__)
+  // 32-bit binaries get the same profile; x32 stays killed (libseccomp's
+  // bad-arch action), as it is unused.
+  if (int rc = seccomp_arch_add(c.ctx, SCMP_ARCH_X86); rc != 0 && rc != -EEXIST)
+    return sdk::fail_errno(err, -rc, "seccomp_arch_add", "x86");
+#endif
+  for (const Guarded &g : kGuarded) {
+    if (g.capability >= 0 && ((plan->capabilities >> g.capability) & 1)) continue;
+    for (const char *const *name = g.names; *name != nullptr; ++name)
+      if (int32_t rc = deny(c.ctx, *name, err)) return rc;
+  }
+  if (((plan->capabilities >> CAP_SYS_ADMIN) & 1) == 0) {
+    // New namespaces: clone with any CLONE_NEW* flag (one rule per flag:
+    // libseccomp compares one argument once per rule); clone3 hides its
+    // flags in memory, so it answers ENOSYS and libc falls back to clone.
+    for (unsigned long flag : kNamespaceFlags) {
+      int rc = seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+      if (rc != 0) return sdk::fail_errno(err, -rc, "seccomp_rule_add", "clone");
+    }
+    int rc = seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    if (rc != 0) return sdk::fail_errno(err, -rc, "seccomp_rule_add", "clone3");
+  }
+
+  // Export the BPF (libseccomp 2.5 writes to an fd) and keep it in the plan.
+  sdk::UniqueFd mem(::memfd_create("berth-seccomp", MFD_CLOEXEC));
+  if (!mem) return sdk::fail_errno(err, errno, "memfd_create", "seccomp program");
+  if (int rc = seccomp_export_bpf(c.ctx, mem.get()); rc != 0)
+    return sdk::fail_errno(err, -rc, "seccomp_export_bpf", "memfd");
+  struct stat st;
+  if (::fstat(mem.get(), &st) != 0) return sdk::fail_errno(err, errno, "fstat", "seccomp memfd");
+  size_t count = static_cast<size_t>(st.st_size) / sizeof(sock_filter);
+  std::vector<sock_filter> program = personality_prefix();
+  size_t prefix = program.size();
+  program.resize(prefix + count);
+  ssize_t n = ::pread(mem.get(), program.data() + prefix, count * sizeof(sock_filter), 0);
+  if (n != static_cast<ssize_t>(count * sizeof(sock_filter)))
+    return sdk::fail_errno(err, n < 0 ? errno : EIO, "read", "seccomp program");
+  if (program.size() > BPF_MAXINSNS)
+    return sdk::fail(err, BERTH_E_INTERNAL, "seccomp program too long (%zu instructions)",
+                     program.size());
+  plan->seccomp_program = std::move(program);
+  return BERTH_OK;
+}
+
+int32_t install(const Plan &plan, berth_error *err) {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return child_fail(err, errno, "prctl", "PR_SET_NO_NEW_PRIVS");
+  struct sock_fprog prog {};
+  prog.len = static_cast<unsigned short>(plan.seccomp_program.size());
+  prog.filter = const_cast<sock_filter *>(plan.seccomp_program.data());
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+    return child_fail(err, errno, "seccomp", "SECCOMP_SET_MODE_FILTER");
+  return BERTH_OK;
+}
+
+const char *library_version(char *buf, size_t size) {
+  const scmp_version *v = seccomp_version();
+  std::snprintf(buf, size, "%u.%u.%u", v->major, v->minor, v->micro);
+  return buf;
+}
+
+}  // namespace berth::native::seccomp
