@@ -19,12 +19,8 @@ fail() {
 
 tmp=$(mktemp -d /tmp/berth-sdk-oot.XXXXXX)
 cleanup() {
-  # Containers are --rm; whatever a failed run left is removed with berth rm -f.
-  if [ -d "$tmp/root" ]; then
-    for id in $("$berth" --root "$tmp/root" ps -q 2>/dev/null || true); do
-      "$berth" --root "$tmp/root" rm -f "$id" >/dev/null 2>&1 || true
-    done
-  fi
+  # The runs use --rm, and the example driver keeps nothing outside its
+  # state dir (under $tmp/root): removing $tmp removes everything.
   rm -rf "$tmp"
 }
 trap cleanup EXIT
