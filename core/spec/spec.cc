@@ -176,6 +176,19 @@ Spec parse(const std::string &text, const std::string &source_name, const std::s
   return out;
 }
 
+Spec validate(const Spec &spec, const std::string &source_name) {
+  // to_yaml and parse are inverse on valid specs, so a round trip applies
+  // every document rule; the lines of the generated text mean nothing to
+  // the user and are dropped.
+  try {
+    return parse(to_yaml(spec), source_name, "/");
+  } catch (const SpecError &e) {
+    std::vector<Diagnostic> problems = e.diagnostics();
+    for (Diagnostic &d : problems) d.line = d.column = 0;
+    throw SpecError(std::move(problems));
+  }
+}
+
 Spec parse_file(const std::string &path) {
   const std::string text = read_all(path);
   const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();

@@ -88,6 +88,13 @@ class SpecError : public std::runtime_error {
 Spec parse(const std::string &text, const std::string &source_name, const std::string &base_dir);
 Spec parse_file(const std::string &path);
 
+// Checks a Spec built or changed in code (e.g. the CLI's flags applied on
+// top of a file) by the same rules as a document, and returns it normalized
+// (capabilities in kernel spelling, paths lexically normal). Throws
+// SpecError whose diagnostics name the field but no line (line 0), with
+// `source_name` as their file.
+Spec validate(const Spec &spec, const std::string &source_name);
+
 // Sizes: "64Mi", "64m", "1G", "512k", "1048576" (bytes). Returns nullopt on junk.
 std::optional<int64_t> parse_size(const std::string &text);
 

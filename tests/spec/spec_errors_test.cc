@@ -296,6 +296,11 @@ TEST(SpecErrors, DriverOptionListItemNeedsKeyEqualsValue) {
                  "driver_options.lxc[0]: 'novalue' is not KEY=VALUE");
 }
 
+TEST(SpecErrors, DriverOptionNameMustNotHoldEquals) {
+  expect_problem("version: 1\ndriver_options:\n  lxc: {\"a=b\": c}\n", 3, 9,
+                 "driver_options.lxc: 'a=b' is not an option name");
+}
+
 TEST(SpecErrors, DriverOptionsMustBeAMappingOfDrivers) {
   expect_problem("version: 1\ndriver_options: [lxc]\n", 2, 17,
                  "driver_options: expected a mapping of keys to values, found a list");

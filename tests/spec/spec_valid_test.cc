@@ -246,3 +246,51 @@ TEST(SpecValid, ExamplesParse) {
 
 }  // namespace
 }  // namespace berth::spec
+
+namespace berth::spec {
+namespace {
+
+TEST(SpecValidate, NormalizesASpecBuiltInCode) {
+  Spec s;
+  s.rootfs = "/r/./x/";
+  s.process.args = {"/bin/true"};
+  s.process.env = {"A=1"};
+  s.capabilities = Capabilities{{"net_admin"}, {"all"}};
+  s.mounts = {Mount{"/src//a/", "/data/", true}};
+  const Spec v = validate(s, "command line");
+  EXPECT_EQ(v.rootfs, "/r/x");
+  EXPECT_EQ(v.capabilities->add, (std::vector<std::string>{"CAP_NET_ADMIN"}));
+  EXPECT_EQ(v.capabilities->drop, (std::vector<std::string>{"ALL"}));
+  EXPECT_EQ(v.mounts[0], (Mount{"/src/a", "/data", true}));
+  EXPECT_EQ(v.process, s.process);
+  EXPECT_EQ(validate(v, "again"), v);
+}
+
+TEST(SpecValidate, ReportsEveryBadFieldWithoutLines) {
+  Spec s;
+  s.hostname = "bad_name";
+  s.process.env = {"1X=a", "NOEQUALS"};
+  s.mounts = {Mount{"/a", "relative", false}};
+  try {
+    validate(s, "command line");
+    FAIL() << "accepted";
+  } catch (const SpecError &e) {
+    ASSERT_EQ(e.diagnostics().size(), 4u) << e.what();
+    for (const Diagnostic &d : e.diagnostics()) {
+      EXPECT_EQ(d.file, "command line");
+      EXPECT_EQ(d.line, 0);
+      EXPECT_EQ(d.column, 0);
+    }
+    const std::string all = e.what();
+    EXPECT_NE(all.find("command line: process.env[0]: '1X' is not a valid variable name"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("process.env[1]: 'NOEQUALS' is not KEY=VALUE"), std::string::npos) << all;
+    EXPECT_NE(all.find("hostname: 'bad_name' is not a valid host name"), std::string::npos) << all;
+    EXPECT_NE(all.find("mounts[0].destination: 'relative' is not absolute"), std::string::npos)
+        << all;
+  }
+}
+
+}  // namespace
+}  // namespace berth::spec
