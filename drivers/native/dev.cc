@@ -57,17 +57,23 @@ int32_t sub_mount(int dev_fd, const SubMount &m, berth_error *err) {
 }
 
 // With a tty the pty slave (our stdin) is also /dev/console, as in Docker.
+// The fd's mount belongs to the host's namespace (binding it would fail
+// with EINVAL), so bind its path, which our copy of the host's mounts has.
 int32_t bind_console(int dev_fd, berth_error *err) {
+  char pty[256];
+  ssize_t n = ::readlink("/proc/self/fd/0", pty, sizeof pty - 1);
+  if (n <= 0) return child_fail(err, errno, "readlink", "/proc/self/fd/0 (the tty)");
+  pty[n] = '\0';
   int f = ::openat(dev_fd, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (f < 0) return child_fail(err, errno, "create", "/dev/console");
   ::close(f);
   int fd = ::openat(dev_fd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return child_fail(err, errno, "open", "/dev/console");
   FdPath target(fd);
-  int rc = ::mount("/proc/self/fd/0", target.c_str(), nullptr, MS_BIND, nullptr);
+  int rc = ::mount(pty, target.c_str(), nullptr, MS_BIND, nullptr);
   int e = errno;
   ::close(fd);
-  if (rc != 0) return child_fail(err, e, "bind mount the tty onto", "/dev/console");
+  if (rc != 0) return child_fail(err, e, "bind mount the tty onto /dev/console", pty);
   return BERTH_OK;
 }
 

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <berth/sdk/error.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "binds.h"
@@ -80,6 +82,39 @@ int32_t change_directory(const Plan &plan, berth_error *err) {
     path[i] = saved;
   }
   if (::chdir(cwd) != 0) return child_fail(err, errno, "chdir", cwd);
+  return BERTH_OK;
+}
+
+// pid 1 is a copy of the monitor: without this, /proc/1/cmdline (readable
+// by anyone in the container) would show the host's berth command line,
+// -e VALUES included. The argument area is our own copy-on-write memory:
+// overwrite it in place (PR_SET_MM would need CAP_SYS_RESOURCE, which a
+// nested host may not grant). Its bounds are fields 48/49 of
+// /proc/self/stat. Runs in init after the fork of the spec's process.
+int32_t rename_init(berth_error *err) {
+  ::prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
+  int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return child_fail(err, errno, "open", "/proc/self/stat");
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return child_fail(err, n < 0 ? errno : EIO, "read", "/proc/self/stat");
+  buf[n] = '\0';
+  const char *p = std::strrchr(buf, ')');
+  unsigned long arg_start = 0, arg_end = 0;
+  for (int field = 2; p != nullptr && field < 49; ++field) {
+    p = std::strchr(p + 1, ' ');
+    if (p == nullptr) break;
+    if (field + 1 == 48) arg_start = std::strtoul(p + 1, nullptr, 10);
+    if (field + 1 == 49) arg_end = std::strtoul(p + 1, nullptr, 10);
+  }
+  if (arg_start == 0 || arg_end <= arg_start)
+    return child_fail(err, EINVAL, "parse argument area", "/proc/self/stat");
+  static const char kName[] = "berth-init";
+  auto *area = reinterpret_cast<char *>(arg_start);
+  size_t size = arg_end - arg_start;
+  std::memset(area, 0, size);
+  std::memcpy(area, kName, std::min(size - 1, sizeof kName - 1));
   return BERTH_OK;
 }
 
@@ -204,7 +239,12 @@ int32_t exec_process(const Plan &plan, berth_error *err) {
   ::close(0);
   ::close(1);
   ::close(2);
-  if (caps::drop_all(&e) != BERTH_OK) ::kill(pid, SIGKILL);
+  // Only now: the spec's argv may point into the argument area rename_init
+  // overwrites. init has no one to report to: a failure ends the container.
+  if (rename_init(&e) != BERTH_OK || caps::drop_all(&e) != BERTH_OK) {
+    ::kill(pid, SIGKILL);
+    ::_exit(1);
+  }
   init::run(pid, kStatusFd);
 }
 
