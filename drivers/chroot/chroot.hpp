@@ -23,7 +23,7 @@ namespace berth::chroot {
 struct BindPlan {
   std::string source;       // host path
   std::string destination;  // as the spec gave it (for messages)
-  std::string target;       // host path under the rootfs
+  std::string target;       // host path under Plan::root
   bool readonly = false;
   bool directory = true;    // the source is a directory (else a file)
 };
@@ -31,13 +31,17 @@ struct BindPlan {
 // Everything start() will do, computed before anything is done.
 struct Plan {
   std::string id;
-  std::string rootfs;     // canonical host path
+  std::string rootfs;     // canonical host path of the spec's rootfs
+  // Where the container's root is assembled: the rootfs bound onto a
+  // directory of this container's own, so containers sharing one rootfs
+  // never see (or stack on) each other's mounts.
+  std::string root;
   bool mount_proc = false;  // rootfs/proc is a directory
   bool mount_dev = false;   // rootfs/dev is a directory
   std::vector<BindPlan> binds;
   bool readonly_rootfs = false;
   std::string cwd;          // inside the rootfs
-  std::string cwd_host;     // the same under the rootfs, created if missing
+  std::string cwd_host;     // the same under `root`, created if missing
   std::vector<std::string> args, env;
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> groups;
@@ -67,16 +71,29 @@ class RootfsMounts {
   // after each mount so the record reaches the state dir before the next.
   using OnMount = std::function<int32_t(const std::vector<MountRecord> &, berth_error *)>;
   int32_t setup(const Plan &plan, const OnMount &on_mount, berth_error *err);
-  void adopt(std::vector<MountRecord> records) { records_ = std::move(records); }
+  // Takes over the mounts (and the mount point directory) another process
+  // recorded, to undo them.
+  void adopt(std::vector<MountRecord> records, std::string root_dir) {
+    records_ = std::move(records);
+    root_dir_ = std::move(root_dir);
+  }
   const std::vector<MountRecord> &records() const { return records_; }
-  // Unmounts in reverse order (each only if still the recorded mount).
+  // Unmounts in reverse order (each only if still the recorded mount), then
+  // removes the mount point directory.
   int32_t undo(berth_error *err);
-  void release() { records_.clear(); }
+  void release() {
+    records_.clear();
+    root_dir_.clear();
+  }
 
  private:
   int32_t add(const std::string &target, const OnMount &on_mount, berth_error *err);
   std::vector<MountRecord> records_;
+  std::string root_dir_;
 };
+
+// Parent of every container's mount point: /run/berth-chroot/<id>.
+inline constexpr const char *kMountBase = "/run/berth-chroot";
 
 // Forks the container process, places it in `cgroup`, releases it and waits
 // for exec. On success *child owns a process that exec'd the command.
@@ -87,6 +104,7 @@ int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, 
 struct Record {
   std::string phase;  // "creating" (start under way), "running", "destroyed"
   std::string rootfs;
+  std::string root;  // Plan::root, the mount point directory
   int64_t pid = 0;
   uint64_t start_time = 0;
   std::string cgroup;  // Cgroup::serialize(), empty before it exists

@@ -64,7 +64,7 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   if (read_record(c, &rec, &probe_err) == BERTH_OK)
     return fail(err, BERTH_E_INVALID, "container %s: state dir %s already holds a started container",
                 c->id, c->state_dir);
-  rec = Record{"creating", plan.rootfs, 0, 0, "", {}};
+  rec = Record{"creating", plan.rootfs, plan.root, 0, 0, "", {}};
   if (int32_t rc = write_record(c, rec, err)) return rc;
 
   // Undone in reverse on any failure below: the child is killed and reaped,
@@ -208,7 +208,7 @@ int32_t destroy(const berth_container *c, berth_error *err) {
     note(r);
   }
   RootfsMounts mounts;
-  mounts.adopt(rec.mounts);
+  mounts.adopt(rec.mounts, rec.root);
   note(mounts.undo(&step));
   if (first != BERTH_OK) return sdk::wrap(err, std::string("destroy container ") + c->id);
   // Keep the pid so a monitor that has not reached wait() yet can still
@@ -216,6 +216,7 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   rec.phase = "destroyed";
   rec.cgroup.clear();
   rec.mounts.clear();
+  rec.root.clear();
   return write_record(c, rec, err);
 }
 

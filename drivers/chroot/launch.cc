@@ -77,8 +77,9 @@ int32_t exec_error_code(int errnum) {
   if (p.tty && ::ioctl(0, TIOCSCTTY, 0) != 0)
     child_fail(sync, BERTH_E_SYSTEM, errno, "ioctl(TIOCSCTTY, stdin)");
 
-  if (::chdir(p.rootfs.c_str()) != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "chdir(%s)", p.rootfs.c_str());
-  if (::chroot(".") != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "chroot(%s)", p.rootfs.c_str());
+  if (::chdir(p.root.c_str()) != 0)
+    child_fail(sync, BERTH_E_SYSTEM, errno, "chdir(%s)", p.root.c_str());
+  if (::chroot(".") != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "chroot(%s)", p.root.c_str());
   if (::chdir(p.cwd.c_str()) != 0)
     child_fail(sync, BERTH_E_INVALID, errno, "process.cwd: chdir(%s)", p.cwd.c_str());
 

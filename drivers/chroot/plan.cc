@@ -41,6 +41,7 @@ int32_t plan_bind(const Plan &plan, const berth_mount &m, size_t index, BindPlan
     return fail(err, BERTH_E_INVALID,
                 "mounts[%zu].destination '%s' is the container's root: bind below it", index,
                 m.destination);
+  out->target = plan.root + out->target.substr(plan.rootfs.size());
   return BERTH_OK;
 }
 
@@ -54,6 +55,10 @@ int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, b
                 spec ? spec->struct_size : 0u, sizeof(berth_spec));
   Plan p;
   p.id = c->id;
+  bool id_ok = !p.id.empty() && p.id.size() <= 64;
+  for (char ch : p.id) id_ok = id_ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'));
+  if (!id_ok)
+    return fail(err, BERTH_E_INVALID, "container id '%s' must be 1-64 of [a-z0-9]", c->id);
 
   // What a chroot cannot do, refused by name.
   if (spec->hostname != nullptr)
@@ -85,6 +90,7 @@ int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, b
     return fail(err, BERTH_E_INVALID, "rootfs must not be the host's / (chroot into it is no container)");
   if (!is_directory(p.rootfs))
     return fail(err, BERTH_E_INVALID, "rootfs %s is not a directory", p.rootfs.c_str());
+  p.root = std::string(kMountBase) + "/" + p.id;
 
   if (spec->args_count < 1 || spec->args == nullptr || spec->args[0] == nullptr ||
       spec->args[0][0] == '\0')
@@ -101,6 +107,7 @@ int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, b
   p.cwd = spec->cwd ? spec->cwd : "/";
   if (sdk::resolve_in_root(p.rootfs, p.cwd, &p.cwd_host, err) != BERTH_OK)
     return sdk::wrap(err, "process.cwd");
+  p.cwd_host = p.root + p.cwd_host.substr(p.rootfs.size());
 
   p.uid = spec->uid;
   p.gid = spec->gid;

@@ -20,6 +20,7 @@ int32_t write_record(const berth_container *c, const Record &r, berth_error *err
   sdk::StateValues v;
   v["phase"] = r.phase;
   v["rootfs"] = r.rootfs;
+  v["root"] = r.root;
   v["pid"] = std::to_string(r.pid);
   v["start_time"] = std::to_string(r.start_time);
   v["cgroup"] = r.cgroup;
@@ -38,6 +39,7 @@ int32_t read_record(const berth_container *c, Record *r, berth_error *err) {
   std::string pid, start, count;
   if (int32_t rc = sdk::state_value(v, "phase", &r->phase, path, err)) return rc;
   if (int32_t rc = sdk::state_value(v, "rootfs", &r->rootfs, path, err)) return rc;
+  if (int32_t rc = sdk::state_value(v, "root", &r->root, path, err)) return rc;
   if (int32_t rc = sdk::state_value(v, "pid", &pid, path, err)) return rc;
   if (int32_t rc = sdk::state_value(v, "start_time", &start, path, err)) return rc;
   if (int32_t rc = sdk::state_value(v, "cgroup", &r->cgroup, path, err)) return rc;

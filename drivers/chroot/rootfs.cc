@@ -46,13 +46,19 @@ int32_t RootfsMounts::add(const std::string &target, const OnMount &on_mount, be
 }
 
 int32_t RootfsMounts::setup(const Plan &plan, const OnMount &on_mount, berth_error *err) {
-  const std::string &root = plan.rootfs;
+  const std::string &root = plan.root;
 
-  // 1. The rootfs as a private mount of its own: a chroot escape hatch less
-  //    (it is a mount root) and a fence for propagation.
-  if (int32_t rc = sdk::bind_mount(root, root, true, err)) return rc;
+  // 1. The rootfs bound onto this container's own mount point, private (no
+  //    mount below it propagates anywhere) and unbindable (a recursive bind
+  //    of a parent elsewhere does not copy it).
+  if (int32_t rc = sdk::make_directories(kMountBase, 0700, err)) return rc;
+  if (::mkdir(root.c_str(), 0700) != 0)
+    return sdk::fail_errno(err, errno, "mkdir", root);  // EEXIST: a leftover of this id
+  root_dir_ = root;
+  if (int32_t rc = sdk::bind_mount(plan.rootfs, root, true, err)) return rc;
   if (int32_t rc = add(root, on_mount, err)) return rc;
   if (int32_t rc = sdk::set_propagation(root, MS_PRIVATE | MS_REC, err)) return rc;
+  if (int32_t rc = sdk::set_propagation(root, MS_UNBINDABLE, err)) return rc;
 
   // 2. Directories and files that must exist before a read-only remount.
   if (sdk::make_directories(plan.cwd_host, 0755, err) != BERTH_OK)
@@ -129,6 +135,13 @@ int32_t RootfsMounts::undo(berth_error *err) {
     }
   }
   records_.clear();
+  if (!root_dir_.empty()) {
+    if (::rmdir(root_dir_.c_str()) != 0 && errno != ENOENT && first == BERTH_OK) {
+      first = sdk::fail_errno(&local, errno, "rmdir", root_dir_);
+      if (err != nullptr) *err = local;
+    }
+    root_dir_.clear();
+  }
   return first;
 }
 
