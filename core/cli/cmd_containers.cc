@@ -1,0 +1,271 @@
+// The verbs that act on an existing container from any process: ps, kill,
+// top, inspect, rm, wait, logs. They read the store and call the driver; no
+// daemon is involved.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "runtime/monitor.h"
+
+namespace berth::cli {
+namespace {
+
+constexpr int kFailure = 1;
+
+// Is the monitor of `id` still running? It holds monitor.lock for its life.
+bool monitor_alive(const state::Store &store, const std::string &id) {
+  int fd = open(store.monitor_lock(id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool alive = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return alive;
+}
+
+// Blocks until the monitor of `id` has finished.
+void wait_for_monitor(const state::Store &store, const std::string &id) {
+  int fd = open(store.monitor_lock(id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  while (flock(fd, LOCK_SH) != 0 && errno == EINTR) {
+  }
+  close(fd);
+}
+
+// A container found in the store, with its driver loaded.
+struct Target {
+  state::Record record;
+  std::string state_dir;
+  berth_container view{};
+  const loader::Driver *driver = nullptr;
+};
+
+Target find_target(const Globals &globals, loader::Registry &registry, const state::Store &store,
+                   const std::string &key) {
+  Target t;
+  t.record = store.resolve(key);
+  t.state_dir = store.driver_state_dir(t.record.id);
+  t.view.struct_size = sizeof(t.view);
+  t.view.id = t.record.id.c_str();
+  t.view.state_dir = t.state_dir.c_str();
+  t.driver = registry.find(t.record.driver);
+  if (t.driver == nullptr)
+    throw std::runtime_error(
+        fmt::format("container {} runs on driver '{}', which is not found.\n{}", t.record.name,
+                    t.record.driver, describe_drivers_found(registry)));
+  return t;
+}
+
+// The status to show: the record's, corrected when its monitor vanished.
+std::string live_status(const state::Store &store, const state::Record &r) {
+  if (r.status == "running" && !monitor_alive(store, r.id)) return "running (monitor gone)";
+  if (r.status == "exited" && r.exit_code) return fmt::format("exited ({})", *r.exit_code);
+  return r.status;
+}
+
+std::string process_command(int64_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
+  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (auto &c : cmd)
+    if (c == '\0') c = ' ';
+  while (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
+  return cmd;
+}
+
+template <typename F>
+void verb(CLI::App *cmd, int *status, F body) {
+  cmd->callback([cmd, status, body] {
+    try {
+      *status = body();
+    } catch (const std::exception &e) {
+      fmt::print(stderr, "berth {}: {}\n", cmd->get_name(), e.what());
+      *status = kFailure;
+    }
+  });
+}
+
+}  // namespace
+
+int parse_signal(const std::string &text) {
+  std::string name = text;
+  for (auto &c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name.rfind("SIG", 0) == 0) name = name.substr(3);
+  if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
+    int n = std::stoi(name);
+    if (n > 0 && n < NSIG) return n;
+  }
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char *abbrev = sigabbrev_np(sig);
+    if (abbrev != nullptr && name == abbrev) return sig;
+  }
+  throw std::runtime_error(
+      fmt::format("'{}' is not a signal; use a name (TERM, KILL, HUP) or a number", text));
+}
+
+void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
+  // ps
+  {
+    auto all = std::make_shared<bool>(false);
+    CLI::App *cmd = app.add_subcommand("ps", "List containers");
+    cmd->add_flag("-a,--all", *all, "Show exited containers too");
+    verb(cmd, status, [&globals, all] {
+      state::Store store = globals.store();
+      fmt::print("{:<14}{:<20}{:<10}{:<24}{:<9}{}\n", "ID", "NAME", "DRIVER", "STATUS", "PID",
+                 "COMMAND");
+      for (const auto &r : store.list()) {
+        if (!*all && r.status == "exited") continue;
+        std::string cmdline;
+        for (const auto &a : r.args) cmdline += (cmdline.empty() ? "" : " ") + a;
+        fmt::print("{:<14}{:<20}{:<10}{:<24}{:<9}{}\n", r.id.substr(0, 12), r.name, r.driver,
+                   live_status(store, r), r.pid, cmdline);
+      }
+      return 0;
+    });
+  }
+  // kill
+  {
+    auto id = std::make_shared<std::string>();
+    auto sig = std::make_shared<std::string>("KILL");
+    CLI::App *cmd = app.add_subcommand("kill", "Send a signal to a container (default KILL)");
+    cmd->add_option("CONTAINER", *id, "Id, id prefix or name")->required();
+    cmd->add_option("SIGNAL,-s,--signal", *sig, "Signal name or number");
+    verb(cmd, status, [&globals, id, sig] {
+      int signo = parse_signal(*sig);
+      loader::Registry registry = globals.registry();
+      state::Store store = globals.store();
+      Target t = find_target(globals, registry, store, *id);
+      if (t.record.status != "running")
+        throw std::runtime_error(fmt::format("container {} is not running ({})", t.record.name,
+                                             live_status(store, t.record)));
+      t.driver->kill(t.view, signo);
+      return 0;
+    });
+  }
+  // top
+  {
+    auto id = std::make_shared<std::string>();
+    CLI::App *cmd = app.add_subcommand("top", "List a container's processes (host pids)");
+    cmd->add_option("CONTAINER", *id, "Id, id prefix or name")->required();
+    verb(cmd, status, [&globals, id] {
+      loader::Registry registry = globals.registry();
+      state::Store store = globals.store();
+      Target t = find_target(globals, registry, store, *id);
+      auto pids = t.driver->pids(t.view);
+      fmt::print("{:<9}{}\n", "PID", "COMMAND");
+      for (int64_t pid : pids) fmt::print("{:<9}{}\n", pid, process_command(pid));
+      return 0;
+    });
+  }
+  // inspect
+  {
+    auto id = std::make_shared<std::string>();
+    CLI::App *cmd =
+        app.add_subcommand("inspect", "Show a container's record and live state as JSON");
+    cmd->add_option("CONTAINER", *id, "Id, id prefix or name")->required();
+    verb(cmd, status, [&globals, id] {
+      loader::Registry registry = globals.registry();
+      state::Store store = globals.store();
+      Target t = find_target(globals, registry, store, *id);
+      std::ifstream in(store.container_dir(t.record.id) + "/state.json");
+      nlohmann::json j = nlohmann::json::parse(in);
+      j["monitor_alive"] = monitor_alive(store, t.record.id);
+      j["state_dir"] = t.state_dir;
+      try {
+        auto st = t.driver->state(t.view);
+        static const char *names[] = {"unknown", "created", "running", "stopped"};
+        j["driver_state"] = {{"state", st.state < 4 ? names[st.state] : "unknown"},
+                             {"pid", st.pid}};
+      } catch (const loader::DriverError &e) {
+        j["driver_state"] = {{"error", e.what()}};
+      }
+      fmt::print("{}\n", j.dump(2));
+      return 0;
+    });
+  }
+  // rm
+  {
+    auto ids = std::make_shared<std::vector<std::string>>();
+    auto force = std::make_shared<bool>(false);
+    CLI::App *cmd = app.add_subcommand("rm", "Remove containers (-f: kill them first)");
+    cmd->add_option("CONTAINER", *ids, "Ids, id prefixes or names")->required();
+    cmd->add_flag("-f,--force", *force, "Kill a running container first");
+    verb(cmd, status, [&globals, ids, force] {
+      loader::Registry registry = globals.registry();
+      state::Store store = globals.store();
+      int rc = 0;
+      for (const auto &key : *ids) {
+        try {
+          Target t = find_target(globals, registry, store, key);
+          bool alive = monitor_alive(store, t.record.id);
+          if (t.record.status == "running" || alive) {
+            if (!*force)
+              throw std::runtime_error(
+                  fmt::format("container {} is running; stop it (berth kill {}) or use berth rm -f",
+                              t.record.name, t.record.name));
+            try {
+              t.driver->kill(t.view, SIGKILL);
+            } catch (const loader::DriverError &) {
+              // Already gone: destroy below settles it.
+            }
+            if (alive) wait_for_monitor(store, t.record.id);
+          }
+          t.driver->destroy(t.view);
+          store.remove(t.record.id);
+          fmt::print("{}\n", key);
+        } catch (const std::exception &e) {
+          fmt::print(stderr, "berth rm: {}\n", e.what());
+          rc = kFailure;
+        }
+      }
+      return rc;
+    });
+  }
+  // wait
+  {
+    auto id = std::make_shared<std::string>();
+    CLI::App *cmd =
+        app.add_subcommand("wait", "Block until a container exits; print its exit code");
+    cmd->add_option("CONTAINER", *id, "Id, id prefix or name")->required();
+    verb(cmd, status, [&globals, id] {
+      state::Store store = globals.store();
+      state::Record r = store.resolve(*id);
+      wait_for_monitor(store, r.id);
+      r = store.load(r.id);
+      if (!r.exit_code)
+        throw std::runtime_error(
+            fmt::format("container {} has no exit status (its monitor died)", r.name));
+      fmt::print("{}\n", *r.exit_code);
+      return 0;
+    });
+  }
+  // logs
+  {
+    auto id = std::make_shared<std::string>();
+    CLI::App *cmd = app.add_subcommand("logs", "Print a detached container's stdout and stderr");
+    cmd->add_option("CONTAINER", *id, "Id, id prefix or name")->required();
+    verb(cmd, status, [&globals, id] {
+      state::Store store = globals.store();
+      state::Record r = store.resolve(*id);
+      auto copy = [](const std::string &path, FILE *to) {
+        std::ifstream in(path, std::ios::binary);
+        std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        fwrite(data.data(), 1, data.size(), to);
+        fflush(to);
+      };
+      if (!r.detached)
+        throw std::runtime_error(fmt::format(
+            "container {} ran in the foreground; its output went to the terminal, not to logs",
+            r.name));
+      copy(store.stdout_log(r.id), stdout);
+      copy(store.stderr_log(r.id), stderr);
+      return 0;
+    });
+  }
+}
+
+}  // namespace berth::cli

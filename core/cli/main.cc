@@ -1,0 +1,72 @@
+// berth: run one container spec on any execution driver.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <algorithm>
+
+#include "cli/commands.h"
+#include "runtime/monitor.h"
+
+#ifndef BERTH_VERSION
+#define BERTH_VERSION "0.0.0"
+#endif
+
+int main(int argc, char **argv) {
+  using namespace berth;
+  CLI::App app{"berth: run one container spec on any execution driver"};
+  app.name("berth");
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  cli::Globals globals;
+  app.add_option("--root", globals.root, "State directory")->default_str("/run/berth");
+  app.add_option("--driver-path", globals.driver_paths,
+                 "Also look for drivers in DIR (repeatable; before $BERTH_DRIVER_PATH and the "
+                 "install's lib/berth/drivers)")
+      ->type_name("DIR");
+  app.add_option("--log-level", globals.log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->default_str("warn");
+  app.parse_complete_callback([&] {
+    // Logs go to stderr, never into a container's stdout.
+    auto logger = spdlog::stderr_color_mt("berth");
+    logger->set_pattern("berth: %^%l%$: %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(globals.log_level));
+  });
+
+  int status = 0;
+  cli::add_run(app, globals, &status);
+  cli::add_drivers(app, globals, &status);
+  cli::add_spec(app, globals, &status);
+  cli::add_container_verbs(app, globals, &status);
+  app.add_subcommand("version", "Print berth's version and driver ABI versions")->callback([&] {
+    fmt::print("berth {}\ndriver ABI {} (loads drivers of ABI {} to {})\n", BERTH_VERSION,
+               BERTH_DRIVER_ABI_VERSION, BERTH_DRIVER_ABI_MIN_VERSION, BERTH_DRIVER_ABI_VERSION);
+  });
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      globals.command_after_dashes.emplace(args.begin() + static_cast<long>(i) + 1, args.end());
+      args.resize(i);
+      break;
+    }
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes the vector reversed
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    // A usage error is berth's, not the container's: 125, as docker.
+    app.exit(e);
+    return runtime::kExitBerthError;
+  } catch (const std::exception &e) {
+    fmt::print(stderr, "berth: {}\n", e.what());
+    return runtime::kExitBerthError;
+  }
+  return status;
+}

@@ -1,0 +1,30 @@
+// Forwards the signals the monitor receives (INT, TERM, HUP, QUIT, USR1,
+// USR2, WINCH) to the container. Handlers only write the signal number to a
+// pipe: they reset to default across any execve, so nothing leaks into the
+// container, and no signal mask is inherited.
+#pragma once
+
+#include <functional>
+#include <thread>
+
+namespace berth::runtime {
+
+class SignalForwarder {
+ public:
+  SignalForwarder();  // installs the handlers; signals queue in the pipe
+  ~SignalForwarder();
+  SignalForwarder(const SignalForwarder &) = delete;
+  SignalForwarder &operator=(const SignalForwarder &) = delete;
+
+  // Starts delivering queued and future signals to `deliver` on a thread.
+  // Call after the container started, so the driver forks no thread.
+  void start(std::function<void(int)> deliver);
+  void stop();
+
+ private:
+  int pipe_[2] = {-1, -1};
+  int stop_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace berth::runtime

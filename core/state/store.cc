@@ -1,0 +1,245 @@
+#include "state/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+namespace berth::state {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string random_id() {
+  unsigned char bytes[32];
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  ssize_t got = fd >= 0 ? read(fd, bytes, sizeof(bytes)) : -1;
+  if (fd >= 0) close(fd);
+  if (got != static_cast<ssize_t>(sizeof(bytes))) {
+    std::random_device rd;
+    for (auto &b : bytes) b = static_cast<unsigned char>(rd());
+  }
+  std::string id;
+  for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
+  return id;
+}
+
+bool valid_name(const std::string &name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return std::isalnum(static_cast<unsigned char>(name[0]));
+}
+
+json to_json(const Record &r) {
+  json j{{"id", r.id},
+         {"name", r.name},
+         {"driver", r.driver},
+         {"status", r.status},
+         {"pid", r.pid},
+         {"monitor_pid", r.monitor_pid},
+         {"created_at", r.created_at},
+         {"started_at", r.started_at},
+         {"finished_at", r.finished_at},
+         {"oom_killed", r.oom_killed},
+         {"detached", r.detached},
+         {"remove_on_exit", r.remove_on_exit},
+         {"rootfs", r.rootfs},
+         {"args", r.args},
+         {"spec", r.spec_yaml}};
+  j["exit_code"] = r.exit_code ? json(*r.exit_code) : json(nullptr);
+  j["signal"] = r.signal ? json(*r.signal) : json(nullptr);
+  return j;
+}
+
+Record from_json(const json &j) {
+  Record r;
+  r.id = j.value("id", "");
+  r.name = j.value("name", "");
+  r.driver = j.value("driver", "");
+  r.status = j.value("status", "created");
+  r.pid = j.value("pid", int64_t{0});
+  r.monitor_pid = j.value("monitor_pid", int64_t{0});
+  r.created_at = j.value("created_at", "");
+  r.started_at = j.value("started_at", "");
+  r.finished_at = j.value("finished_at", "");
+  if (j.contains("exit_code") && !j["exit_code"].is_null()) r.exit_code = j["exit_code"].get<int>();
+  if (j.contains("signal") && !j["signal"].is_null()) r.signal = j["signal"].get<int>();
+  r.oom_killed = j.value("oom_killed", false);
+  r.detached = j.value("detached", false);
+  r.remove_on_exit = j.value("remove_on_exit", false);
+  r.rootfs = j.value("rootfs", "");
+  r.args = j.value("args", std::vector<std::string>{});
+  r.spec_yaml = j.value("spec", "");
+  return r;
+}
+
+// Holds an exclusive flock on <containers>/.lock: creation checks names and
+// makes directories without racing another berth.
+class StoreLock {
+ public:
+  explicit StoreLock(const std::string &path) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw StoreError(fmt::format("open({}): {}", path, std::strerror(errno)));
+    while (flock(fd_, LOCK_EX) < 0) {
+      if (errno != EINTR)
+        throw StoreError(fmt::format("flock({}): {}", path, std::strerror(errno)));
+    }
+  }
+  ~StoreLock() { close(fd_); }
+  StoreLock(const StoreLock &) = delete;
+  StoreLock &operator=(const StoreLock &) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+Store::Store(std::string root) : root_(std::move(root)) {}
+
+std::string Store::containers_dir() const {
+  return root_ + "/containers";
+}
+std::string Store::container_dir(const std::string &id) const {
+  return containers_dir() + "/" + id;
+}
+std::string Store::driver_state_dir(const std::string &id) const {
+  return container_dir(id) + "/driver";
+}
+std::string Store::stdout_log(const std::string &id) const {
+  return container_dir(id) + "/stdout.log";
+}
+std::string Store::stderr_log(const std::string &id) const {
+  return container_dir(id) + "/stderr.log";
+}
+std::string Store::monitor_lock(const std::string &id) const {
+  return container_dir(id) + "/monitor.lock";
+}
+
+std::string Store::now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - secs).count();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, ms);
+}
+
+void Store::create(Record &record) {
+  std::error_code ec;
+  fs::create_directories(containers_dir(), ec);
+  if (ec)
+    throw StoreError(fmt::format("mkdir({}): {}; choose another --root or run as root",
+                                 containers_dir(), ec.message()));
+  fs::permissions(root_, fs::perms::owner_all, fs::perm_options::replace, ec);
+  StoreLock lock(containers_dir() + "/.lock");
+  if (!record.name.empty()) {
+    if (!valid_name(record.name))
+      throw StoreError(fmt::format(
+          "--name: '{}' is not a valid name; use letters, digits, '-', '_' or '.', starting "
+          "with a letter or digit",
+          record.name));
+    for (const auto &other : list())
+      if (other.name == record.name)
+        throw StoreError(fmt::format(
+            "--name: the name '{}' is already used by container {}; remove it (berth rm {}) or "
+            "choose another name",
+            record.name, other.id.substr(0, 12), record.name));
+  }
+  for (;;) {
+    record.id = random_id();
+    if (mkdir(container_dir(record.id).c_str(), 0700) == 0) break;
+    if (errno != EEXIST)
+      throw StoreError(
+          fmt::format("mkdir({}): {}", container_dir(record.id), std::strerror(errno)));
+  }
+  if (record.name.empty()) record.name = record.id.substr(0, 12);
+  if (mkdir(driver_state_dir(record.id).c_str(), 0700) != 0) {
+    int e = errno;
+    fs::remove_all(container_dir(record.id), ec);
+    throw StoreError(fmt::format("mkdir({}): {}", driver_state_dir(record.id), std::strerror(e)));
+  }
+  record.created_at = now_rfc3339();
+  save(record);
+}
+
+void Store::save(const Record &record) const {
+  std::string path = container_dir(record.id) + "/state.json";
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw StoreError(fmt::format("open({}): {}", tmp, std::strerror(errno)));
+    out << to_json(record).dump(2) << "\n";
+    if (!out.flush()) throw StoreError(fmt::format("write({}): {}", tmp, std::strerror(errno)));
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0)
+    throw StoreError(fmt::format("rename({}): {}", path, std::strerror(errno)));
+}
+
+Record Store::load(const std::string &id) const {
+  std::string path = container_dir(id) + "/state.json";
+  std::ifstream in(path);
+  if (!in) throw StoreError(fmt::format("no such container: {}", id));
+  try {
+    return from_json(json::parse(in));
+  } catch (const json::exception &e) {
+    throw StoreError(fmt::format("{}: corrupt state file: {}", path, e.what()));
+  }
+}
+
+std::vector<Record> Store::list() const {
+  std::vector<Record> out;
+  std::error_code ec;
+  if (!fs::is_directory(containers_dir(), ec)) return out;
+  for (const auto &entry : fs::directory_iterator(containers_dir(), ec)) {
+    if (!entry.is_directory()) continue;
+    std::string id = entry.path().filename().string();
+    if (!fs::exists(entry.path() / "state.json")) continue;
+    try {
+      out.push_back(load(id));
+    } catch (const StoreError &) {
+      // A record being written by a racing berth: skip it in listings.
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Record &a, const Record &b) { return a.created_at < b.created_at; });
+  return out;
+}
+
+Record Store::resolve(const std::string &key) const {
+  if (key.empty()) throw StoreError("no container given");
+  std::vector<Record> matches;
+  for (auto &r : list()) {
+    if (r.id == key || r.name == key) return r;
+    if (r.id.compare(0, key.size(), key) == 0) matches.push_back(r);
+  }
+  if (matches.size() == 1) return matches.front();
+  if (matches.empty())
+    throw StoreError(fmt::format("no such container: {} (berth ps -a lists them)", key));
+  throw StoreError(
+      fmt::format("'{}' matches {} containers; give more of the id", key, matches.size()));
+}
+
+void Store::remove(const std::string &id) const {
+  std::error_code ec;
+  fs::remove_all(container_dir(id), ec);
+  if (ec) throw StoreError(fmt::format("remove({}): {}", container_dir(id), ec.message()));
+}
+
+}  // namespace berth::state
