@@ -141,14 +141,25 @@ int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::st
   // the host's network namespace.
   if (spec->network != BERTH_NETWORK_HOST) x += "    <privnet/>\n";
   if (spec->cap_add_count > 0 || spec->cap_drop_count > 0) {
-    x += "    <capabilities policy='default'>\n";
+    // "ALL" picks libvirt's policy: drop ALL is policy='deny' (then the
+    // added ones on), add ALL is policy='allow' (then the dropped ones off).
+    auto has_all = [](const char *const *caps, uint32_t count) {
+      for (uint32_t i = 0; i < count; i++)
+        if (std::string_view(caps[i]) == "ALL") return true;
+      return false;
+    };
+    const char *policy = has_all(spec->cap_drop, spec->cap_drop_count) ? "deny"
+                         : has_all(spec->cap_add, spec->cap_add_count) ? "allow"
+                                                                       : "default";
+    x += std::string("    <capabilities policy='") + policy + "'>\n";
     auto add_caps = [&](const char *const *caps, uint32_t count, const char *state) -> int32_t {
       for (uint32_t i = 0; i < count; i++) {
+        if (std::string_view(caps[i]) == "ALL") continue;
         std::string name = libvirt_cap_name(caps[i]);
         if (known_caps().count(name) == 0) {
           return sdk::fail(err, BERTH_E_INVALID,
                            "capabilities: libvirt-lxc does not know capability '%s'; use a "
-                           "capabilities(7) name such as CAP_NET_RAW",
+                           "capabilities(7) name such as CAP_NET_RAW, or ALL",
                            caps[i]);
         }
         x += "      <" + name + " state='" + state + "'/>\n";
@@ -156,8 +167,10 @@ int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::st
       return BERTH_OK;
     };
     if (int32_t rc = add_caps(spec->cap_add, spec->cap_add_count, "on"); rc != BERTH_OK) return rc;
-    if (int32_t rc = add_caps(spec->cap_drop, spec->cap_drop_count, "off"); rc != BERTH_OK)
-      return rc;
+    if (std::string_view(policy) != "deny") {
+      if (int32_t rc = add_caps(spec->cap_drop, spec->cap_drop_count, "off"); rc != BERTH_OK)
+        return rc;
+    }
     x += "    </capabilities>\n";
   }
   x += "  </features>\n";

@@ -189,7 +189,10 @@ std::string default_init_dir() {
 }
 
 std::string domain_name(const berth_container *c) {
-  return std::string("berth-") + c->id;
+  // libvirt-lxc makes the domain name the container's initial hostname, so
+  // it must fit HOST_NAME_MAX (64): "berth-" plus up to 58 characters of the
+  // id (a 64-hex id keeps 232 random bits: concurrent runs never collide).
+  return "berth-" + std::string(c->id).substr(0, 58);
 }
 
 int32_t monitor_start(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,

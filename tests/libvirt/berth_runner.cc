@@ -1,0 +1,92 @@
+#include "berth_runner.hpp"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace berth::test {
+namespace fs = std::filesystem;
+
+std::string shell_quote(const std::string &arg) {
+  std::string q = "'";
+  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string read_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+BerthRunner::BerthRunner() {
+  char tmpl[] = "/tmp/berth-libvirt-test.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+  root_ = tmpl;
+}
+
+BerthRunner::~BerthRunner() {
+  for (const std::string &id : container_ids()) run({"rm", "-f", id});
+  std::error_code ec;
+  fs::remove_all(root_, ec);
+}
+
+Result BerthRunner::run(const std::vector<std::string> &args, const std::string &stdin_file) const {
+  std::string cmd = shell_quote(BERTH_BIN) + " --root " + shell_quote(root_);
+  for (const std::string &a : args) cmd += " " + shell_quote(a);
+  const std::string out = root_ + "/.stdout", err = root_ + "/.stderr";
+  cmd += " <" + shell_quote(stdin_file.empty() ? "/dev/null" : stdin_file);
+  cmd += " >" + shell_quote(out) + " 2>" + shell_quote(err);
+  int status = std::system(cmd.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  unlink(out.c_str());
+  unlink(err.c_str());
+  return r;
+}
+
+std::vector<std::string> BerthRunner::container_ids() const {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(root_ + "/containers", ec))
+    if (e.is_directory() && e.path().filename().string()[0] != '.')
+      ids.push_back(e.path().filename().string());
+  return ids;
+}
+
+std::vector<std::string> leftovers(const std::vector<std::string> &ids) {
+  std::vector<std::string> found;
+  virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});  // "no domain" is the good case
+  virConnectPtr conn = virConnectOpen("lxc:///system");
+  if (conn == nullptr) {
+    found.push_back("cannot check libvirt: libvirtd not reachable");
+    return found;
+  }
+  for (const std::string &id : ids) {
+    const std::string name = "berth-" + id.substr(0, 58);  // as the driver names it
+    virDomainPtr d = virDomainLookupByName(conn, name.c_str());
+    if (d != nullptr) {
+      found.push_back("domain " + name);
+      virDomainFree(d);
+    }
+  }
+  virConnectClose(conn);
+  std::ifstream mounts("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mounts, line))
+    for (const std::string &id : ids)
+      if (line.find(id) != std::string::npos) found.push_back("mount " + line);
+  return found;
+}
+
+}  // namespace berth::test
