@@ -36,7 +36,8 @@ void process(YAML::Emitter &out, const Process &p) {
     strings(out, p.env, false);
   }
   if (p.cwd) text(out << YAML::Key << "cwd" << YAML::Value, *p.cwd);
-  if (p.user) text(out << YAML::Key << "user" << YAML::Value, *p.user);
+  // Quoted: YAML 1.1 readers take a plain 1000:1000 for a base-60 number.
+  if (p.user) out << YAML::Key << "user" << YAML::Value << YAML::DoubleQuoted << *p.user;
   if (p.tty) out << YAML::Key << "tty" << YAML::Value << *p.tty;
   if (p.stdin_open) out << YAML::Key << "stdin" << YAML::Value << *p.stdin_open;
   out << YAML::EndMap;
