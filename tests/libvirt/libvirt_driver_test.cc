@@ -45,16 +45,16 @@ TEST_F(LibvirtDriver, MissingExecutableReturns127) {
 }
 
 TEST_F(LibvirtDriver, MebibyteOfConsoleOutputArrivesWholeAndInOrder) {
-  // seq 1 150000 is 1,038,894 bytes of numbered lines: any loss, duplicate
+  // seq 1 180000 is 1,048,896 bytes (just over 1 MiB) of numbered lines: any loss, duplicate
   // or reordering shows in the comparison, and the last line checks that
   // nothing in flight was dropped when the container stopped.
   std::string expected;
-  for (int i = 1; i <= 150000; i++) expected += std::to_string(i) + "\n";
-  ASSERT_GE(expected.size(), 1000000u);
-  Result r = run({"--", "/bin/seq", "1", "150000"});
+  for (int i = 1; i <= 180000; i++) expected += std::to_string(i) + "\n";
+  ASSERT_GE(expected.size(), 1u << 20);
+  Result r = run({"--", "/bin/seq", "1", "180000"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.out.size(), expected.size());
-  EXPECT_TRUE(r.out == expected) << "output differs from seq 1 150000";
+  EXPECT_TRUE(r.out == expected) << "output differs from seq 1 180000";
 }
 
 TEST_F(LibvirtDriver, OutputWrittenJustBeforeExitIsNotLost) {
