@@ -1,0 +1,74 @@
+#include "container_record.hpp"
+
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/state_file.hpp>
+
+#include <sstream>
+
+namespace berth::lxc {
+
+std::string record_path(const berth_container &c) {
+  return std::string(c.state_dir) + "/lxc.state";
+}
+std::string log_path(const berth_container &c) {
+  return std::string(c.state_dir) + "/lxc.log";
+}
+std::string exit_status_path(const berth_container &c) {
+  return std::string(c.state_dir) + "/lxc.exit";
+}
+std::string oom_flag_path(const berth_container &c) {
+  return std::string(c.state_dir) + "/lxc.oom";
+}
+
+ContainerRecord new_record(const berth_container &c) {
+  ContainerRecord r;
+  r.name = std::string("berth-") + c.id;
+  r.lxcpath = std::string(c.state_dir) + "/lxc";
+  return r;
+}
+
+int32_t save_record(const berth_container &c, const ContainerRecord &r, berth_error *err) {
+  std::string dirs;
+  for (const std::string &d : r.cgroup_dirs) dirs += (dirs.empty() ? "" : ":") + d;
+  sdk::StateValues v{{"name", r.name},
+                     {"lxcpath", r.lxcpath},
+                     {"monitor_pid", std::to_string(r.monitor_pid)},
+                     {"init_pid", std::to_string(r.init_pid)},
+                     {"oom_watch_pid", std::to_string(r.oom_watch_pid)},
+                     {"memory_limited", r.memory_limited ? "1" : "0"},
+                     {"cgroup_dirs", dirs}};
+  return sdk::write_state_file(record_path(c), v, err);
+}
+
+int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *err) {
+  std::string path = record_path(c);
+  if (!sdk::path_exists(path))
+    return sdk::fail(err, BERTH_E_NO_CONTAINER, "no lxc container recorded in %s", c.state_dir);
+  sdk::StateValues v;
+  if (int32_t rc = sdk::read_state_file(path, &v, err)) return rc;
+  std::string pid, init, watch, limited, dirs;
+  for (auto [key, out] : {std::pair{"name", &r->name},
+                          {"lxcpath", &r->lxcpath},
+                          {"monitor_pid", &pid},
+                          {"init_pid", &init},
+                          {"oom_watch_pid", &watch},
+                          {"memory_limited", &limited},
+                          {"cgroup_dirs", &dirs}})
+    if (int32_t rc = sdk::state_value(v, key, out, path, err)) return rc;
+  try {
+    r->monitor_pid = std::stoll(pid);
+    r->init_pid = std::stoll(init);
+    r->oom_watch_pid = std::stoll(watch);
+  } catch (const std::exception &) {
+    return sdk::fail(err, BERTH_E_INTERNAL, "%s: corrupt pid values", path.c_str());
+  }
+  r->memory_limited = limited == "1";
+  r->cgroup_dirs.clear();
+  std::stringstream ss(dirs);
+  for (std::string d; std::getline(ss, d, ':');)
+    if (!d.empty()) r->cgroup_dirs.push_back(d);
+  return BERTH_OK;
+}
+
+}  // namespace berth::lxc

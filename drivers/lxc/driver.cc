@@ -1,0 +1,395 @@
+// The lxc execution driver: the berth ABI table and its calls, on top of
+// liblxc (monitor.cc runs the container; this file starts, watches and
+// cleans up).
+#include "container_record.hpp"
+#include "exec_check.hpp"
+#include "lxc_config.hpp"
+#include "lxc_log.hpp"
+#include "monitor.hpp"
+#include "oom_watch.hpp"
+#include "proc_cgroup.hpp"
+
+#include <berth/driver.h>
+#include <berth/sdk/cgroup.hpp>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
+
+#include <lxc/lxccontainer.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+namespace berth::lxc {
+namespace {
+
+using sdk::fail;
+using sdk::fail_errno;
+
+// Where Debian's lxc installs the static init LXC bind-mounts into
+// application containers.
+constexpr const char *kStaticInitPaths[] = {"/usr/sbin/init.lxc.static", "/sbin/init.lxc.static"};
+
+struct LxcPut {
+  void operator()(lxc_container *c) const { lxc_container_put(c); }
+};
+using LxcHandle = std::unique_ptr<lxc_container, LxcPut>;
+
+LxcHandle open_lxc(const ContainerRecord &r) {
+  return LxcHandle(lxc_container_new(r.name.c_str(), r.lxcpath.c_str()));
+}
+
+void sleep_for_us(long us) {
+  std::this_thread::sleep_for(std::chrono::microseconds(us));
+}
+
+// Waits (bounded) for our child `pid` without blocking forever; true when
+// reaped, false when it is not our child or still runs after `limit_ms`.
+bool reap_within(pid_t pid, int limit_ms) {
+  for (int waited = 0;; waited += 5) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno == ECHILD)) return r == pid;
+    if (r < 0 && errno == EINTR) continue;
+    if (waited >= limit_ms) return false;
+    sleep_for_us(5000);
+  }
+}
+
+// True when `pid` is a child of this process that has not been reaped.
+bool is_my_running_child(pid_t pid) {
+  siginfo_t info{};
+  return pid > 0 && ::waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == 0;
+}
+
+// "STARTED ERROR_NUM" from the monitor; false when it is not there (yet).
+bool read_exit_file(const berth_container &c, int *started, int *error_num) {
+  std::ifstream in(exit_status_path(c));
+  return static_cast<bool>(in >> *started >> *error_num);
+}
+
+int32_t probe(char *info, size_t info_size, berth_error *err) {
+  const char *init = nullptr;
+  for (const char *p : kStaticInitPaths)
+    if (::access(p, X_OK) == 0) init = p;
+  sdk::CgroupMounts mounts;
+  berth_error cg_err{};
+  bool cgroups = sdk::detect_cgroup_mounts(&mounts, &cg_err) == BERTH_OK &&
+                 mounts.layout != sdk::CgroupLayout::none;
+  std::snprintf(info, info_size, "liblxc %s, %s, init %s", lxc_get_version(),
+                sdk::Cgroup::layout_description(mounts).c_str(), init ? init : "missing");
+  if (init == nullptr)
+    return fail(err, BERTH_E_UNAVAILABLE,
+                "LXC's static init (init.lxc.static) is not installed in /usr/sbin or /sbin; "
+                "application containers need it: apt-get install lxc");
+  if (::geteuid() != 0)
+    return fail(err, BERTH_E_UNAVAILABLE,
+                "the lxc driver runs privileged containers and needs root (euid is %u)",
+                ::geteuid());
+  if (!cgroups)
+    return fail(err, BERTH_E_UNAVAILABLE,
+                "no cgroup filesystem is mounted (%s); LXC needs one to create the container's "
+                "cgroup",
+                cg_err.message[0] ? cg_err.message : "mountinfo lists none");
+  if (::access("/proc/self/ns/cgroup", F_OK) != 0)
+    return fail(err, BERTH_E_UNAVAILABLE,
+                "this kernel has no cgroup namespaces (/proc/self/ns/cgroup missing)");
+  return BERTH_OK;
+}
+
+// After the monitor called lxc start(): waits until LXC reports RUNNING (or
+// the monitor ends first, for a very short process or a failure). LXC has
+// no start callback, so the state is polled with a short backoff.
+int32_t await_running(const berth_container &c, ContainerRecord *r, sdk::Child *monitor,
+                      berth_error *err) {
+  LxcHandle lxc = open_lxc(*r);
+  if (!lxc) return fail(err, BERTH_E_INTERNAL, "lxc_container_new(%s) failed", r->name.c_str());
+  for (long backoff = 100;; backoff = std::min(backoff * 2, 2000L)) {
+    if (!is_my_running_child(monitor->pid())) break;
+    const char *state = lxc->state(lxc.get());
+    if (state != nullptr && std::strcmp(state, "RUNNING") == 0) {
+      r->init_pid = lxc->init_pid(lxc.get());
+      if (r->init_pid > 0) return BERTH_OK;
+    }
+    sleep_for_us(backoff);
+  }
+  // The monitor is gone: either the process already ran to its end, or LXC
+  // failed to start it.
+  int started = 0, error_num = 0;
+  if (read_exit_file(c, &started, &error_num) && started == 1) return BERTH_OK;
+  int status = 0;
+  berth_error ignored{};
+  monitor->wait(&status, &ignored);
+  std::string why = lxc_errors(log_path(c));
+  return fail(err, BERTH_E_SYSTEM, "lxc could not start container %s: %s (liblxc log: %s)",
+              r->name.c_str(), why.empty() ? "no error logged" : why.c_str(), log_path(c).c_str());
+}
+
+int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,
+              berth_start_result *out, berth_error *err) {
+  if (spec->args_count < 1 || spec->args == nullptr)
+    return fail(err, BERTH_E_INVALID, "process.args: give the command to run");
+  sdk::CgroupMounts mounts;
+  if (int32_t rc = sdk::detect_cgroup_mounts(&mounts, err)) return rc;
+  std::vector<ConfigItem> items;
+  if (int32_t rc = build_config(*spec, mounts, &items, err)) return rc;
+  if (int32_t rc = check_executable(*spec, err)) return rc;
+
+  ContainerRecord record = new_record(*c);
+  ::unlink(exit_status_path(*c).c_str());
+  ::unlink(oom_flag_path(*c).c_str());
+  record.memory_limited = spec->memory_bytes > 0;
+  // LXC checks that its lxcpath exists; a private one keeps /var/lib/lxc clean.
+  if (::mkdir(record.lxcpath.c_str(), 0700) != 0 && errno != EEXIST)
+    return fail_errno(err, errno, "mkdir", record.lxcpath);
+  if (int32_t rc = save_record(*c, record, err)) return rc;
+  sdk::Child monitor;
+  // On failure LXC has removed its cgroups and namespaces; drop our files.
+  auto forget = [&] {
+    std::error_code ec;
+    std::filesystem::remove_all(record.lxcpath, ec);
+    ::unlink(record_path(*c).c_str());
+  };
+  if (int32_t rc = launch_monitor(*c, record, items, *spec, *stdio, &monitor, err)) {
+    forget();
+    return rc;
+  }
+  record.monitor_pid = monitor.pid();
+  if (int32_t rc = await_running(*c, &record, &monitor, err)) {
+    forget();
+    return rc;
+  }
+  if (record.init_pid > 0) {
+    ProcessCgroups cgroups;
+    berth_error cg_err{};
+    // The init may already be gone (a very short process): no cgroup then.
+    if (process_cgroups(record.init_pid, mounts, &cgroups, &cg_err) == BERTH_OK) {
+      record.cgroup_dirs.push_back(cgroups.procs_dir);
+      for (const sdk::CgroupDir &d : cgroups.dirs)
+        if (d.path != cgroups.procs_dir) record.cgroup_dirs.push_back(d.path);
+      if (record.memory_limited && !cgroups.memory_dir.empty()) {
+        pid_t watcher = 0;
+        if (start_oom_watch(cgroups.memory_dir, cgroups.memory_unified, oom_flag_path(*c), &watcher,
+                            &cg_err) == BERTH_OK)
+          record.oom_watch_pid = watcher;
+      }
+    }
+  }
+  if (int32_t rc = save_record(*c, record, err)) return rc;  // monitor killed by ~Child
+  monitor.release();
+  out->pid = record.init_pid;
+  return BERTH_OK;
+}
+
+int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err) {
+  ContainerRecord r;
+  if (int32_t rc = load_record(*c, &r, err)) return rc;
+  int started = 0, error_num = 0;
+  int status = 0;
+  pid_t got;
+  do {
+    got = ::waitpid(static_cast<pid_t>(r.monitor_pid), &status, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0 && errno != ECHILD) return fail_errno(err, errno, "waitpid", "lxc monitor");
+  if (got < 0) {
+    // Not our child (another process started it): follow LXC's state.
+    LxcHandle lxc = open_lxc(r);
+    if (lxc) lxc->wait(lxc.get(), "STOPPED", -1);
+    for (int i = 0; i < 200 && !read_exit_file(*c, &started, &error_num); ++i) sleep_for_us(5000);
+  }
+  if (!read_exit_file(*c, &started, &error_num))
+    return fail(err, BERTH_E_SYSTEM, "lxc monitor of %s ended without an exit status (%s)",
+                r.name.c_str(), lxc_errors(log_path(*c)).c_str());
+  if (started != 1)
+    return fail(err, BERTH_E_SYSTEM, "lxc run of %s failed: %s", r.name.c_str(),
+                lxc_errors(log_path(*c)).c_str());
+  out->exit_code = 0;
+  out->signal = 0;
+  out->flags = 0;
+  if (WIFSIGNALED(error_num)) {
+    out->signal = WTERMSIG(error_num);
+  } else {
+    int code = WEXITSTATUS(error_num);
+    // LXC's init reports a process killed by signal N as exit 128+N
+    // (lxc_error_set_and_log); the same convention berth uses.
+    if (code > 128 && code < 128 + 65)
+      out->signal = code - 128;
+    else
+      out->exit_code = code;
+  }
+  if (r.oom_watch_pid > 0) {
+    // An OOM kill is a SIGKILL: only then is the watcher's verdict worth
+    // waiting for (it exits on the OOM event or when the cgroup goes).
+    if (out->signal != SIGKILL || !reap_within(static_cast<pid_t>(r.oom_watch_pid), 3000)) {
+      if (is_my_running_child(static_cast<pid_t>(r.oom_watch_pid)))
+        ::kill(static_cast<pid_t>(r.oom_watch_pid), SIGKILL);
+      reap_within(static_cast<pid_t>(r.oom_watch_pid), 1000);
+    }
+    if (sdk::path_exists(oom_flag_path(*c))) out->flags |= BERTH_EXIT_OOM_KILLED;
+  }
+  return BERTH_OK;
+}
+
+int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
+  ContainerRecord r;
+  if (int32_t rc = load_record(*c, &r, err)) return rc;
+  LxcHandle lxc = open_lxc(r);
+  pid_t pid = lxc ? lxc->init_pid(lxc.get()) : -1;
+  if (pid <= 0)
+    return fail(err, BERTH_E_NO_CONTAINER, "container %s is not running", r.name.c_str());
+  // To LXC's init: it forwards the signal to the process (SIGTERM: to every
+  // process), SIGKILL ends the whole container.
+  if (::kill(pid, signal) != 0) {
+    if (errno == ESRCH)
+      return fail(err, BERTH_E_NO_CONTAINER, "container %s is not running", r.name.c_str());
+    return fail_errno(err, errno, "kill", "lxc init of " + r.name);
+  }
+  return BERTH_OK;
+}
+
+int32_t pids(const berth_container *c, int64_t *out, uint32_t capacity, uint32_t *count,
+             berth_error *err) {
+  ContainerRecord r;
+  if (int32_t rc = load_record(*c, &r, err)) return rc;
+  std::vector<int64_t> list;
+  if (!r.cgroup_dirs.empty()) list = cgroup_procs(r.cgroup_dirs.front());
+  *count = static_cast<uint32_t>(list.size());
+  if (list.size() > capacity)
+    return fail(err, BERTH_E_RANGE, "%zu pids, room for %u", list.size(), capacity);
+  std::copy(list.begin(), list.end(), out);
+  return BERTH_OK;
+}
+
+int32_t state(const berth_container *c, berth_container_state *out, berth_error *err) {
+  ContainerRecord r;
+  if (int32_t rc = load_record(*c, &r, err)) return rc;
+  out->pid = 0;
+  int started = 0, error_num = 0;
+  if (read_exit_file(*c, &started, &error_num)) {
+    out->state = BERTH_STATE_STOPPED;
+    return BERTH_OK;
+  }
+  LxcHandle lxc = open_lxc(r);
+  const char *s = lxc ? lxc->state(lxc.get()) : nullptr;
+  if (s == nullptr || std::strcmp(s, "STOPPED") == 0) {
+    // A monitor that died leaves LXC blind; the cgroup still tells.
+    bool alive = !r.cgroup_dirs.empty() && !cgroup_procs(r.cgroup_dirs.front()).empty();
+    out->state = alive ? BERTH_STATE_RUNNING : BERTH_STATE_STOPPED;
+    out->pid = alive ? r.init_pid : 0;
+  } else if (std::strcmp(s, "STARTING") == 0) {
+    out->state = BERTH_STATE_CREATED;
+  } else {
+    out->state = BERTH_STATE_RUNNING;
+    out->pid = lxc->init_pid(lxc.get());
+  }
+  return BERTH_OK;
+}
+
+// Kills whatever is left in one cgroup directory and removes it (and any
+// subdirectory LXC may have made), bounded in time.
+int32_t remove_cgroup_dir(const std::string &dir, berth_error *err) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return BERTH_OK;
+  std::vector<std::string> subdirs;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_directory(ec)) subdirs.push_back(it->path());
+  subdirs.push_back(dir);
+  std::sort(subdirs.begin(), subdirs.end(),
+            [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+  for (const std::string &d : subdirs) {
+    for (int tries = 0;; ++tries) {
+      std::vector<int64_t> left = cgroup_procs(d);
+      if (left.empty()) break;
+      for (int64_t pid : left) ::kill(static_cast<pid_t>(pid), SIGKILL);
+      if (tries > 2000)
+        return fail(err, BERTH_E_SYSTEM, "%s: processes survive SIGKILL", d.c_str());
+      sleep_for_us(5000);
+    }
+    if (::rmdir(d.c_str()) != 0 && errno != ENOENT) return fail_errno(err, errno, "rmdir", d);
+  }
+  return BERTH_OK;
+}
+
+int32_t destroy(const berth_container *c, berth_error *err) {
+  ContainerRecord r;
+  berth_error missing{};
+  if (load_record(*c, &r, &missing) != BERTH_OK) return BERTH_OK;  // nothing recorded
+  LxcHandle lxc = open_lxc(r);
+  if (lxc && lxc->is_running(lxc.get())) {
+    lxc->stop(lxc.get());
+    lxc->wait(lxc.get(), "STOPPED", 10);
+  }
+  // Our own children (destroy without wait, in the monitor): reap them.
+  for (int64_t pid : {r.monitor_pid, r.oom_watch_pid}) {
+    if (!is_my_running_child(static_cast<pid_t>(pid))) {
+      reap_within(static_cast<pid_t>(pid), 0);
+      continue;
+    }
+    if (pid == r.oom_watch_pid) ::kill(static_cast<pid_t>(pid), SIGKILL);
+    if (!reap_within(static_cast<pid_t>(pid), 10000)) {
+      ::kill(static_cast<pid_t>(pid), SIGKILL);
+      reap_within(static_cast<pid_t>(pid), 1000);
+    }
+  }
+  // LXC removes its cgroups when its monitor ends normally; after a dead
+  // monitor they remain, with the container's processes and lxc.monitor.*.
+  for (const std::string &dir : r.cgroup_dirs) {
+    if (remove_cgroup_dir(dir, err) != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    if (dir.substr(dir.rfind('/') + 1) == "lxc.payload." + r.name)
+      if (remove_cgroup_dir(parent + "/lxc.monitor." + r.name, err) != BERTH_OK)
+        return sdk::wrap(err, "destroy " + r.name);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(r.lxcpath, ec);
+  ::unlink(record_path(*c).c_str());
+  return BERTH_OK;
+}
+
+constexpr uint64_t kFeatures =
+    BERTH_FEATURE_NS_PID | BERTH_FEATURE_NS_MOUNT | BERTH_FEATURE_NS_UTS | BERTH_FEATURE_NS_IPC |
+    BERTH_FEATURE_NS_NET | BERTH_FEATURE_NS_CGROUP | BERTH_FEATURE_LIMIT_MEMORY |
+    BERTH_FEATURE_LIMIT_CPU | BERTH_FEATURE_LIMIT_PIDS | BERTH_FEATURE_STDIN |
+    BERTH_FEATURE_SEPARATE_STDERR | BERTH_FEATURE_BIND_MOUNTS | BERTH_FEATURE_READONLY_MOUNTS |
+    BERTH_FEATURE_READONLY_ROOTFS | BERTH_FEATURE_NETWORK_NONE | BERTH_FEATURE_NETWORK_HOST |
+    BERTH_FEATURE_USER_SWITCH | BERTH_FEATURE_PIDS_LISTING | BERTH_FEATURE_HOSTNAME |
+    BERTH_FEATURE_CAPABILITIES | BERTH_FEATURE_OOM_REPORT | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV;
+
+const berth_driver kDriver = {
+    BERTH_DRIVER_ABI_VERSION,
+    sizeof(berth_driver),
+    "lxc",
+    "0.1.0",
+    "LXC application containers through liblxc (lxc-execute style, LXC's init as pid 1)",
+    kFeatures,
+    BERTH_NETWORK_NONE,
+    0,
+    probe,
+    start,
+    wait,
+    kill,
+    pids,
+    state,
+    destroy,
+};
+
+}  // namespace
+}  // namespace berth::lxc
+
+extern "C" BERTH_DRIVER_EXPORT const berth_driver *berth_driver_entry(
+    uint32_t core_abi_version, uint32_t *driver_abi_version) {
+  if (driver_abi_version != nullptr) *driver_abi_version = BERTH_DRIVER_ABI_VERSION;
+  if (core_abi_version < BERTH_DRIVER_ABI_VERSION) return nullptr;
+  return &berth::lxc::kDriver;
+}

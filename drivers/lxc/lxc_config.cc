@@ -1,0 +1,323 @@
+// Spec -> LXC configuration items. See lxc.container.conf(5) for the keys.
+#include "lxc_config.hpp"
+
+#include <berth/sdk/error.hpp>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <set>
+#include <string_view>
+
+namespace berth::lxc {
+namespace {
+
+using sdk::fail;
+
+// capabilities(7) names, in kernel order, without the CAP_ prefix.
+constexpr std::array<std::string_view, 41> kAllCaps = {"CHOWN",
+                                                       "DAC_OVERRIDE",
+                                                       "DAC_READ_SEARCH",
+                                                       "FOWNER",
+                                                       "FSETID",
+                                                       "KILL",
+                                                       "SETGID",
+                                                       "SETUID",
+                                                       "SETPCAP",
+                                                       "LINUX_IMMUTABLE",
+                                                       "NET_BIND_SERVICE",
+                                                       "NET_BROADCAST",
+                                                       "NET_ADMIN",
+                                                       "NET_RAW",
+                                                       "IPC_LOCK",
+                                                       "IPC_OWNER",
+                                                       "SYS_MODULE",
+                                                       "SYS_RAWIO",
+                                                       "SYS_CHROOT",
+                                                       "SYS_PTRACE",
+                                                       "SYS_PACCT",
+                                                       "SYS_ADMIN",
+                                                       "SYS_BOOT",
+                                                       "SYS_NICE",
+                                                       "SYS_RESOURCE",
+                                                       "SYS_TIME",
+                                                       "SYS_TTY_CONFIG",
+                                                       "MKNOD",
+                                                       "LEASE",
+                                                       "AUDIT_WRITE",
+                                                       "AUDIT_CONTROL",
+                                                       "SETFCAP",
+                                                       "MAC_OVERRIDE",
+                                                       "MAC_ADMIN",
+                                                       "SYSLOG",
+                                                       "WAKE_ALARM",
+                                                       "BLOCK_SUSPEND",
+                                                       "AUDIT_READ",
+                                                       "PERFMON",
+                                                       "BPF",
+                                                       "CHECKPOINT_RESTORE"};
+
+// The set every berth driver starts from (docker's default), so a spec means
+// the same thing on every backend.
+constexpr std::array<std::string_view, 14> kDefaultCaps = {
+    "CHOWN",   "DAC_OVERRIDE", "FSETID",           "FOWNER",
+    "MKNOD",   "NET_RAW",      "SETGID",           "SETUID",
+    "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE", "SYS_CHROOT",
+    "KILL",    "AUDIT_WRITE"};
+
+// "CAP_SYS_ADMIN" -> "SYS_ADMIN"; "ALL" stays; anything unknown is an error.
+int32_t cap_name(const char *raw, const char *field, std::string *out, berth_error *err) {
+  std::string name = raw == nullptr ? "" : raw;
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+  if (name.rfind("CAP_", 0) == 0) name.erase(0, 4);
+  if (name != "ALL" &&
+      std::find(kAllCaps.begin(), kAllCaps.end(), std::string_view(name)) == kAllCaps.end())
+    return fail(err, BERTH_E_INVALID,
+                "%s: unknown capability \"%s\"; use a name from capabilities(7) such as "
+                "CAP_NET_ADMIN, or ALL",
+                field, raw == nullptr ? "" : raw);
+  *out = name;
+  return BERTH_OK;
+}
+
+// Final capability set -> one lxc.cap.keep item (LXC refuses keep and drop
+// together). No item at all when every capability stays.
+int32_t capability_items(const berth_spec &spec, std::vector<ConfigItem> *out, berth_error *err) {
+  std::set<std::string> keep(kDefaultCaps.begin(), kDefaultCaps.end());
+  for (uint32_t i = 0; i < spec.cap_add_count; ++i) {
+    std::string name;
+    if (int32_t rc = cap_name(spec.cap_add[i], "capabilities.add", &name, err)) return rc;
+    if (name == "ALL")
+      keep.insert(kAllCaps.begin(), kAllCaps.end());
+    else
+      keep.insert(name);
+  }
+  for (uint32_t i = 0; i < spec.cap_drop_count; ++i) {
+    std::string name;
+    if (int32_t rc = cap_name(spec.cap_drop[i], "capabilities.drop", &name, err)) return rc;
+    if (name == "ALL")
+      keep.clear();
+    else
+      keep.erase(name);
+  }
+  if (keep.size() == kAllCaps.size()) return BERTH_OK;
+  if (keep.empty()) {
+    out->push_back({"lxc.cap.keep", "none"});
+    return BERTH_OK;
+  }
+  std::string list;
+  for (const std::string &name : keep) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    list += (list.empty() ? "" : " ") + lower;
+  }
+  out->push_back({"lxc.cap.keep", list});
+  return BERTH_OK;
+}
+
+// fstab fields are separated by blanks: escape them as getmntent(3) reads
+// them back.
+std::string fstab_escape(const std::string &path) {
+  std::string out;
+  for (char ch : path) {
+    switch (ch) {
+      case ' ':
+        out += "\\040";
+        break;
+      case '\t':
+        out += "\\011";
+        break;
+      case '\n':
+        out += "\\012";
+        break;
+      case '\\':
+        out += "\\134";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+int32_t mount_items(const berth_spec &spec, std::vector<ConfigItem> *out, berth_error *err) {
+  for (uint32_t i = 0; i < spec.mounts_count; ++i) {
+    const berth_mount &m = spec.mounts[i];
+    std::string src = m.source == nullptr ? "" : m.source;
+    std::string dst = m.destination == nullptr ? "" : m.destination;
+    if (src.empty() || src[0] != '/' || dst.empty() || dst[0] != '/')
+      return fail(err, BERTH_E_INVALID,
+                  "mounts[%u]: source \"%s\" and destination \"%s\" must be absolute paths", i,
+                  src.c_str(), dst.c_str());
+    struct stat st {};
+    if (::stat(src.c_str(), &st) != 0) {
+      sdk::fail_errno(err, errno, "stat", src);
+      return sdk::wrap(err, "mounts[" + std::to_string(i) + "].source");
+    }
+    // LXC mount targets are relative to the rootfs; create= makes the mount
+    // point when the image lacks it.
+    std::string options = S_ISDIR(st.st_mode) ? "bind,create=dir" : "bind,create=file";
+    if ((m.flags & BERTH_MOUNT_READONLY) != 0) options += ",ro";
+    std::string relative = dst.substr(
+        dst.find_first_not_of('/') == std::string::npos ? dst.size() : dst.find_first_not_of('/'));
+    if (relative.empty())
+      return fail(err, BERTH_E_INVALID,
+                  "mounts[%u].destination \"/\": cannot bind over the root; use rootfs instead", i);
+    out->push_back({"lxc.mount.entry", fstab_escape(src) + " " + fstab_escape(relative) + " none " +
+                                           options + " 0 0"});
+  }
+  return BERTH_OK;
+}
+
+// Where a controller lives: a v1 hierarchy naming it, else the cgroup2 one.
+enum class ControllerHome { none, v1, v2 };
+
+ControllerHome controller_home(const sdk::CgroupMounts &mounts, std::string_view controller) {
+  for (const sdk::CgroupHierarchy &h : mounts.hierarchies) {
+    if (h.unified) continue;
+    std::string_view list = h.controllers;
+    size_t pos = 0;
+    while (pos <= list.size()) {
+      size_t comma = list.find(',', pos);
+      std::string_view one =
+          list.substr(pos, comma == std::string_view::npos ? list.npos : comma - pos);
+      if (one == controller) return ControllerHome::v1;
+      if (comma == std::string_view::npos) break;
+      pos = comma + 1;
+    }
+  }
+  for (const sdk::CgroupHierarchy &h : mounts.hierarchies)
+    if (h.unified) return ControllerHome::v2;
+  return ControllerHome::none;
+}
+
+int32_t limit_unavailable(const char *field, const char *controller, berth_error *err) {
+  return fail(err, BERTH_E_UNSUPPORTED,
+              "%s: the %s cgroup controller is mounted neither as a cgroup v1 hierarchy nor in a "
+              "cgroup2 filesystem on this host; drop the limit or mount the controller",
+              field, controller);
+}
+
+int32_t limit_items(const berth_spec &spec, const sdk::CgroupMounts &mounts,
+                    std::vector<ConfigItem> *out, berth_error *err) {
+  if (spec.memory_bytes < 0 || spec.cpu_shares < 0 || spec.pids_limit < 0)
+    return fail(err, BERTH_E_INVALID,
+                "resources: memory (%lld), cpu_shares (%lld) and pids (%lld) must not be negative",
+                static_cast<long long>(spec.memory_bytes), static_cast<long long>(spec.cpu_shares),
+                static_cast<long long>(spec.pids_limit));
+  if (spec.memory_bytes > 0) {
+    std::string bytes = std::to_string(spec.memory_bytes);
+    switch (controller_home(mounts, "memory")) {
+      case ControllerHome::v1:
+        out->push_back({"lxc.cgroup.memory.limit_in_bytes", bytes});
+        // Without swap accounting the hog would swap instead of being killed.
+        for (const sdk::CgroupHierarchy &h : mounts.hierarchies) {
+          struct stat st {};
+          if (!h.unified && h.controllers.find("memory") != std::string::npos &&
+              ::stat((h.mountpoint + "/memory.memsw.limit_in_bytes").c_str(), &st) == 0)
+            out->push_back({"lxc.cgroup.memory.memsw.limit_in_bytes", bytes});
+        }
+        break;
+      case ControllerHome::v2:
+        out->push_back({"lxc.cgroup2.memory.max", bytes});
+        out->push_back({"lxc.cgroup2.memory.swap.max", "0"});
+        break;
+      case ControllerHome::none:
+        return limit_unavailable("resources.memory", "memory", err);
+    }
+  }
+  if (spec.cpu_shares > 0) {
+    if (spec.cpu_shares < 2 || spec.cpu_shares > 262144)
+      return fail(err, BERTH_E_INVALID, "resources.cpu_shares %lld: use a value from 2 to 262144",
+                  static_cast<long long>(spec.cpu_shares));
+    switch (controller_home(mounts, "cpu")) {
+      case ControllerHome::v1:
+        out->push_back({"lxc.cgroup.cpu.shares", std::to_string(spec.cpu_shares)});
+        break;
+      case ControllerHome::v2:
+        out->push_back(
+            {"lxc.cgroup2.cpu.weight", std::to_string(sdk::cpu_shares_to_weight(spec.cpu_shares))});
+        break;
+      case ControllerHome::none:
+        return limit_unavailable("resources.cpu_shares", "cpu", err);
+    }
+  }
+  if (spec.pids_limit > 0) {
+    switch (controller_home(mounts, "pids")) {
+      case ControllerHome::v1:
+        out->push_back({"lxc.cgroup.pids.max", std::to_string(spec.pids_limit)});
+        break;
+      case ControllerHome::v2:
+        out->push_back({"lxc.cgroup2.pids.max", std::to_string(spec.pids_limit)});
+        break;
+      case ControllerHome::none:
+        return limit_unavailable("resources.pids", "pids", err);
+    }
+  }
+  return BERTH_OK;
+}
+
+}  // namespace
+
+int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,
+                     std::vector<ConfigItem> *out, berth_error *err) {
+  out->clear();
+  if (spec.rootfs == nullptr || spec.rootfs[0] != '/')
+    return fail(err, BERTH_E_INVALID, "rootfs \"%s\": the lxc driver needs an absolute directory",
+                spec.rootfs == nullptr ? "" : spec.rootfs);
+  out->push_back({"lxc.rootfs.path", std::string("dir:") + spec.rootfs});
+  if (spec.readonly_rootfs) out->push_back({"lxc.rootfs.options", "ro"});
+  // The core hands stdio as descriptors: no LXC console, no ttys of LXC's
+  // own; the process inherits fds 0-2 of the monitor. Ptys for programs
+  // inside come from a private devpts.
+  out->push_back({"lxc.console.path", "none"});
+  out->push_back({"lxc.tty.max", "0"});
+  out->push_back({"lxc.pty.max", "1024"});
+  out->push_back({"lxc.autodev", "1"});
+  out->push_back({"lxc.mount.auto", "proc:mixed sys:ro cgroup:mixed"});
+  if (spec.hostname != nullptr) out->push_back({"lxc.uts.name", spec.hostname});
+  for (uint32_t i = 0; i < spec.env_count; ++i) {
+    std::string kv = spec.env[i] == nullptr ? "" : spec.env[i];
+    if (kv.find('=') == std::string::npos || kv[0] == '=')
+      return fail(err, BERTH_E_INVALID, "process.env[%u] \"%s\": write it as KEY=VALUE", i,
+                  kv.c_str());
+    out->push_back({"lxc.environment", kv});
+  }
+  out->push_back({"lxc.init.cwd", spec.cwd != nullptr ? spec.cwd : "/"});
+  if (spec.user_set) {
+    out->push_back({"lxc.init.uid", std::to_string(spec.uid)});
+    out->push_back({"lxc.init.gid", std::to_string(spec.gid)});
+    std::string groups;
+    for (uint32_t i = 0; i < spec.additional_gids_count; ++i)
+      groups += (groups.empty() ? "" : ",") + std::to_string(spec.additional_gids[i]);
+    if (!groups.empty()) out->push_back({"lxc.init.groups", groups});
+  }
+  if (int32_t rc = mount_items(spec, out, err)) return rc;
+  if (int32_t rc = limit_items(spec, mounts, out, err)) return rc;
+  switch (spec.network) {
+    case BERTH_NETWORK_UNSET:
+    case BERTH_NETWORK_NONE:
+      out->push_back({"lxc.net.0.type", "empty"});
+      break;
+    case BERTH_NETWORK_HOST:
+      out->push_back({"lxc.net.0.type", "none"});
+      break;
+    default:
+      return fail(err, BERTH_E_INVALID, "network %u: the lxc driver knows none (1) and host (2)",
+                  spec.network);
+  }
+  if (int32_t rc = capability_items(spec, out, err)) return rc;
+  for (uint32_t i = 0; i < spec.driver_options_count; ++i) {
+    const berth_key_value &kv = spec.driver_options[i];
+    if (kv.key == nullptr || kv.key[0] == '\0')
+      return fail(err, BERTH_E_INVALID, "driver_options.lxc[%u]: empty key; write KEY=VALUE", i);
+    out->push_back({kv.key, kv.value == nullptr ? "" : kv.value});
+  }
+  return BERTH_OK;
+}
+
+}  // namespace berth::lxc

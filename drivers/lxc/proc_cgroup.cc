@@ -1,0 +1,56 @@
+#include "proc_cgroup.hpp"
+
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace berth::lxc {
+
+int32_t process_cgroups(int64_t pid, const sdk::CgroupMounts &mounts, ProcessCgroups *out,
+                        berth_error *err) {
+  *out = {};
+  std::string text;
+  std::string path = "/proc/" + std::to_string(pid) + "/cgroup";
+  if (int32_t rc = sdk::read_file(path, &text, err)) return rc;
+  std::stringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    size_t a = line.find(':');
+    size_t b = a == std::string::npos ? a : line.find(':', a + 1);
+    if (b == std::string::npos) continue;
+    std::string controllers = line.substr(a + 1, b - a - 1);
+    std::string rel = line.substr(b + 1);
+    for (const sdk::CgroupHierarchy &h : mounts.hierarchies) {
+      bool match = controllers.empty() ? h.unified : (!h.unified && h.controllers == controllers);
+      if (!match) continue;
+      std::string dir = h.mountpoint + (rel == "/" ? "" : rel);
+      out->dirs.push_back({h.controllers, dir});
+      bool has_memory = (',' + controllers + ',').find(",memory,") != std::string::npos;
+      if (has_memory) out->memory_dir = dir;
+      if (h.unified && out->memory_dir.empty()) {
+        std::string enabled;
+        berth_error ignored{};
+        if (sdk::read_file(h.mountpoint + "/cgroup.controllers", &enabled, &ignored) == BERTH_OK &&
+            (' ' + enabled).find(" memory") != std::string::npos) {
+          out->memory_dir = dir;
+          out->memory_unified = true;
+        }
+      }
+      if (h.unified || out->procs_dir.empty()) out->procs_dir = dir;
+    }
+  }
+  if (out->dirs.empty())
+    return sdk::fail(err, BERTH_E_INTERNAL, "%s: no line matches a mounted cgroup hierarchy",
+                     path.c_str());
+  return BERTH_OK;
+}
+
+std::vector<int64_t> cgroup_procs(const std::string &dir) {
+  std::vector<int64_t> pids;
+  std::ifstream in(dir + "/cgroup.procs");
+  for (int64_t pid; in >> pid;) pids.push_back(pid);
+  return pids;
+}
+
+}  // namespace berth::lxc

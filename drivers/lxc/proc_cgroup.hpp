@@ -1,0 +1,28 @@
+// The cgroup directories a live process sits in, read from /proc/PID/cgroup
+// and placed under the mount points found in /proc/self/mountinfo. LXC
+// chooses the container's cgroup (lxc.payload.NAME below the init cgroup);
+// the driver learns it from the running init instead of guessing.
+#pragma once
+
+#include <berth/driver.h>
+#include <berth/sdk/cgroup.hpp>
+
+#include <string>
+#include <vector>
+
+namespace berth::lxc {
+
+struct ProcessCgroups {
+  std::vector<sdk::CgroupDir> dirs;  // every mounted hierarchy, v1 first
+  std::string memory_dir;            // where the memory controller is; "" if none
+  bool memory_unified = false;       // memory_dir is a cgroup2 directory
+  std::string procs_dir;             // a directory whose cgroup.procs lists the container
+};
+
+int32_t process_cgroups(int64_t pid, const sdk::CgroupMounts &mounts, ProcessCgroups *out,
+                        berth_error *err);
+
+// Host pids listed in DIR/cgroup.procs; an already removed cgroup is empty.
+std::vector<int64_t> cgroup_procs(const std::string &dir);
+
+}  // namespace berth::lxc
