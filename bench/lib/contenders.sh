@@ -44,8 +44,8 @@ setup_contenders() {
   # virsh domain it is compared with has none either.
   CONTENDER_CMD[berth-libvirt]="$berth_base --exec-driver=libvirt --network none -m 64m -- /bin/true"
   CONTENDER_ISO[berth-libvirt]="what the libvirt driver maps of the same spec (see virsh-create)"
-  CONTENDER_CMD[berth-chroot]="$berth_base --exec-driver=chroot -- /bin/true"
-  CONTENDER_ISO[berth-chroot]="chroot only (the chroot driver's features)"
+  CONTENDER_CMD[berth-chroot]="$berth_base --exec-driver=chroot -m 64m --pids-limit 64 -- /bin/true"
+  CONTENDER_ISO[berth-chroot]="chroot(2) + memory 64M, pids 64 cgroups; no namespaces, host network, all caps, no seccomp"
 
   # crun and runc share one bundle; the cgroup path is unique per run.
   write_oci_bundle "$work/oci" "$rootfs" "/$prefix-oci" "$denylist"
