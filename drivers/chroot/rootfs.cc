@@ -103,6 +103,17 @@ int32_t RootfsMounts::setup(const Plan &plan, const OnMount &on_mount, berth_err
       if (::mkdir(d.c_str(), dir[0] == 's' ? 01777 : 0755) != 0 && errno != EEXIST)
         return sdk::fail_errno(err, errno, "mkdir", d);
     }
+    // With a tty the core hands the slave of a host pty: the host's devpts
+    // must be visible for its name (ttyname, `tty`) to resolve. There is no
+    // namespace to give the container a devpts of its own.
+    if (plan.tty && sdk::path_exists("/dev/pts/ptmx")) {
+      std::string pts = dev + "/pts";
+      if (int32_t rc = sdk::bind_mount("/dev/pts", pts, false, err)) return rc;
+      if (int32_t rc = add(pts, on_mount, err)) return rc;
+      std::string ptmx = dev + "/ptmx";
+      if (::symlink("pts/ptmx", ptmx.c_str()) != 0 && errno != EEXIST)
+        return sdk::fail_errno(err, errno, "symlink", ptmx);
+    }
   }
 
   // 5. The spec's bind mounts.
