@@ -11,7 +11,9 @@
 #   strace-summary.txt   strace -c -f: syscalls by count and kernel time,
 #                        all processes of the run (monitor, driver, container)
 #   strace-timeline.txt  strace -f -ttt -T: every syscall with its duration;
-#                        slowest.txt lists the 25 slowest calls
+#                        slowest.txt lists the 25 slowest calls, gaps.txt the 25
+#                        longest stretches between one process's syscalls,
+#                        phases.txt berth-exec -> /bin/true-exec -> end
 #   perf-stat.txt        perf stat over --loops runs: task-clock, context
 #                        switches, migrations, page faults (this VM has no
 #                        hardware counters, so no cycles/instructions)
@@ -70,13 +72,23 @@ strace -c -f -o "$out/strace-summary.txt" "${cmd[@]}"
 strace -f -ttt -T -o "$out/strace-timeline.txt" "${cmd[@]}"
 # The slowest calls: the duration is the last field, <seconds>.
 awk '{ d = $NF; gsub(/[<>]/, "", d); if (d ~ /^[0-9.]+$/) print d, $0 }' "$out/strace-timeline.txt" |
-  sort -rn | head -n 25 | cut -d' ' -f2- > "$out/slowest.txt"
+  sort -rn | awk "NR <= 25" | cut -d' ' -f2- > "$out/slowest.txt"
 # Phases: from berth's exec to the container's exec of /bin/true, and on to
 # the last syscall of the run.
 awk 'NR == 1 { t0 = $2 } /execve\("\/bin\/true"/ && !x { x = $2 } { t = $2 }
   END { if (x) printf "berth exec -> /bin/true exec: %.1f ms\n/bin/true exec -> end of run: %.1f ms\n", (x - t0) * 1000, (t - x) * 1000
         else printf "no execve of /bin/true seen; whole run %.1f ms\n", (t - t0) * 1000 }' \
   "$out/strace-timeline.txt" > "$out/phases.txt"
+# The longest stretches a process spent between two of its own syscalls:
+# user-space work (seccomp compilation, relocations, YAML, ...) or waiting
+# for a CPU. On a loaded machine these are mostly the latter.
+awk '
+  $3 == "+++" || $3 == "---" { next }
+  { pid = $1; t = $2; d = $NF; gsub(/[<>]/, "", d); if (d !~ /^[0-9.]+$/) d = 0 }
+  $3 == "<..." { last[pid] = t; next }            # a resumed call ends at its stamp
+  { if (pid in last) printf "%.2f ms pid %s before: %s\n", (t - last[pid]) * 1000, pid, substr($0, index($0, $3), 120)
+    last[pid] = t + d }' \
+  "$out/strace-timeline.txt" | sort -rn | awk "NR <= 25" > "$out/gaps.txt"
 
 loop="for i in \$(seq $loops); do $(printf '%q ' "${cmd[@]}") || exit 1; done"
 perf stat -e task-clock,context-switches,cpu-migrations,page-faults -o "$out/perf-stat.txt" -- sh -c "$loop"
@@ -92,6 +104,9 @@ rm -f "$out/perf.data"
   echo "== phases (strace -ttt, slowed by strace) =="
   cat "$out/phases.txt"
   echo
+  echo "== 10 longest gaps between a process's syscalls (user-space work or waiting for a CPU) =="
+  head -n 10 "$out/gaps.txt"
+  echo
   echo "== 10 slowest syscalls (strace -T) =="
   head -n 10 "$out/slowest.txt"
   echo
@@ -99,6 +114,6 @@ rm -f "$out/perf.data"
   grep -E 'task-clock|context-switches|migrations|page-faults|elapsed' "$out/perf-stat.txt"
   echo
   echo "== perf report: hottest symbols (self) =="
-  grep -E "^ +[0-9]" "$out/perf-report.txt" | sed "s/[ -]*$//" | head -n 25
+  grep -E "^ +[0-9]" "$out/perf-report.txt" | sed "s/[ -]*$//" | awk "NR <= 25"
 } | tee "$out/summary.txt"
 log "reports in $out"
