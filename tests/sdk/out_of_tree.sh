@@ -25,8 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== install $build into $tmp/prefix"
-cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 ||
+echo "== install the SDK of $build into $tmp/prefix"
+cmake --install "$build" --prefix "$tmp/prefix" --component sdk >"$tmp/install.log" 2>&1 ||
   { cat "$tmp/install.log" >&2; fail "cmake --install"; }
 [ -f "$tmp/prefix/lib/cmake/BerthDriverSDK/BerthDriverSDKConfig.cmake" ] ||
   fail "the install has no BerthDriverSDKConfig.cmake"
