@@ -25,13 +25,13 @@ struct BindPlan {
   std::string destination;  // as the spec gave it (for messages)
   std::string target;       // host path under Plan::root
   bool readonly = false;
-  bool directory = true;    // the source is a directory (else a file)
+  bool directory = true;  // the source is a directory (else a file)
 };
 
 // Everything start() will do, computed before anything is done.
 struct Plan {
   std::string id;
-  std::string rootfs;     // canonical host path of the spec's rootfs
+  std::string rootfs;  // canonical host path of the spec's rootfs
   // Where the container's root is assembled: the rootfs bound onto a
   // directory of this container's own, so containers sharing one rootfs
   // never see (or stack on) each other's mounts.
@@ -40,8 +40,8 @@ struct Plan {
   bool mount_dev = false;   // rootfs/dev is a directory
   std::vector<BindPlan> binds;
   bool readonly_rootfs = false;
-  std::string cwd;          // inside the rootfs
-  std::string cwd_host;     // the same under `root`, created if missing
+  std::string cwd;       // inside the rootfs
+  std::string cwd_host;  // the same under `root`, created if missing
   std::vector<std::string> args, env;
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> groups;

@@ -3,10 +3,10 @@
 // IPC and mount table; the mounts it needs are made in the host namespace
 // and always undone).
 #include <berth/driver.h>
-#include <berth/sdk/error.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -62,8 +62,9 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   Record rec;
   berth_error probe_err{};
   if (read_record(c, &rec, &probe_err) == BERTH_OK)
-    return fail(err, BERTH_E_INVALID, "container %s: state dir %s already holds a started container",
-                c->id, c->state_dir);
+    return fail(err, BERTH_E_INVALID,
+                "container %s: state dir %s already holds a started container", c->id,
+                c->state_dir);
   rec = Record{"creating", plan.rootfs, plan.root, 0, 0, "", {}};
   if (int32_t rc = write_record(c, rec, err)) return rc;
 
@@ -242,8 +243,8 @@ const berth_driver kDriver = {
 
 }  // namespace berth::chroot
 
-extern "C" BERTH_DRIVER_EXPORT const berth_driver *berth_driver_entry(uint32_t core_abi_version,
-                                                                      uint32_t *driver_abi_version) {
+extern "C" BERTH_DRIVER_EXPORT const berth_driver *berth_driver_entry(
+    uint32_t core_abi_version, uint32_t *driver_abi_version) {
   if (driver_abi_version != nullptr) *driver_abi_version = BERTH_DRIVER_ABI_VERSION;
   if (core_abi_version < BERTH_DRIVER_ABI_VERSION) return nullptr;
   return &berth::chroot::kDriver;

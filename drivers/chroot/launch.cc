@@ -3,11 +3,11 @@
 // checklist (session, stdio, chroot, cwd, groups/gid/uid, fds) and execs.
 // Any failure in the child travels back as a berth_error; the pipe closing
 // on exec (it is close-on-exec) tells the parent the command runs.
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/fd.hpp>
 #include <grp.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
 
 #include <cstdarg>
 #include <cstdio>
@@ -129,8 +129,7 @@ int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, 
   sync.in_parent();
 
   // In its cgroup before it runs anything of the container's.
-  if (cgroup->add_process(proc.pid(), err) != BERTH_OK)
-    return sdk::wrap(err, "join cgroup");
+  if (cgroup->add_process(proc.pid(), err) != BERTH_OK) return sdk::wrap(err, "join cgroup");
   if (int e = sync.send_value(0)) return sdk::fail_errno(err, e, "send", "start signal to child");
 
   berth_error child_error{};

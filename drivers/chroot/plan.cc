@@ -1,9 +1,9 @@
 // Spec -> Plan: every check and path resolution happens here, before start
 // touches anything, so bad input leaves nothing behind.
-#include <berth/sdk/error.hpp>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <berth/sdk/error.hpp>
 
 #include "chroot.hpp"
 
@@ -25,8 +25,8 @@ int32_t plan_bind(const Plan &plan, const berth_mount &m, size_t index, BindPlan
                 index, m.source ? m.source : "");
   if (m.destination == nullptr || m.destination[0] != '/')
     return fail(err, BERTH_E_INVALID,
-                "mounts[%zu].destination '%s' must be an absolute path inside the container",
-                index, m.destination ? m.destination : "");
+                "mounts[%zu].destination '%s' must be an absolute path inside the container", index,
+                m.destination ? m.destination : "");
   struct stat st;
   if (::stat(m.source, &st) != 0)
     return fail(err, BERTH_E_INVALID, "mounts[%zu].source %s: %s (create it first)", index,
@@ -87,7 +87,8 @@ int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, b
     return fail(err, BERTH_E_INVALID, "rootfs %s: %s", spec->rootfs, std::strerror(errno));
   p.rootfs = real;
   if (p.rootfs == "/")
-    return fail(err, BERTH_E_INVALID, "rootfs must not be the host's / (chroot into it is no container)");
+    return fail(err, BERTH_E_INVALID,
+                "rootfs must not be the host's / (chroot into it is no container)");
   if (!is_directory(p.rootfs))
     return fail(err, BERTH_E_INVALID, "rootfs %s is not a directory", p.rootfs.c_str());
   p.root = std::string(kMountBase) + "/" + p.id;

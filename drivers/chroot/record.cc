@@ -1,8 +1,8 @@
 // The per-container state file (state_dir/chroot.state), the only thing
 // kill/pids/state/destroy in another process have to go on.
+#include <unistd.h>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/state_file.hpp>
-#include <unistd.h>
 
 #include <cstdlib>
 
@@ -12,7 +12,9 @@ namespace berth::chroot {
 
 namespace {
 
-std::string path_of(const berth_container *c) { return std::string(c->state_dir) + "/chroot.state"; }
+std::string path_of(const berth_container *c) {
+  return std::string(c->state_dir) + "/chroot.state";
+}
 
 }  // namespace
 
@@ -62,7 +64,8 @@ int32_t read_record(const berth_container *c, Record *r, berth_error *err) {
 
 int32_t remove_record(const berth_container *c, berth_error *err) {
   std::string path = path_of(c);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return sdk::fail_errno(err, errno, "unlink", path);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return sdk::fail_errno(err, errno, "unlink", path);
   return BERTH_OK;
 }
 

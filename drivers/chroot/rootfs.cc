@@ -3,11 +3,11 @@
 // so nothing below it propagates to the host, a proc, a tmpfs /dev with the
 // few safe device nodes bound in, the spec's binds, and read-only remounts.
 // Every mount is recorded with its mount id and undone in reverse order.
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/file.hpp>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
 
 #include "chroot.hpp"
 
@@ -67,8 +67,8 @@ int32_t RootfsMounts::setup(const Plan &plan, const OnMount &on_mount, berth_err
   // 3. /proc (host pids: there is no pid namespace).
   if (plan.mount_proc) {
     std::string proc = root + "/proc";
-    if (int32_t rc = sdk::mount_fs("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                                   nullptr, err))
+    if (int32_t rc =
+            sdk::mount_fs("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, err))
       return rc;
     if (int32_t rc = add(proc, on_mount, err)) return rc;
   }
@@ -88,11 +88,10 @@ int32_t RootfsMounts::setup(const Plan &plan, const OnMount &on_mount, berth_err
       if (int32_t rc = sdk::bind_mount(host, node, false, err)) return rc;
       if (int32_t rc = add(node, on_mount, err)) return rc;
     }
-    const std::pair<const char *, const char *> links[] = {
-        {"fd", "/proc/self/fd"},
-        {"stdin", "/proc/self/fd/0"},
-        {"stdout", "/proc/self/fd/1"},
-        {"stderr", "/proc/self/fd/2"}};
+    const std::pair<const char *, const char *> links[] = {{"fd", "/proc/self/fd"},
+                                                           {"stdin", "/proc/self/fd/0"},
+                                                           {"stdout", "/proc/self/fd/1"},
+                                                           {"stderr", "/proc/self/fd/2"}};
     for (const auto &[name, to] : links) {
       std::string link = dev + "/" + name;
       if (::symlink(to, link.c_str()) != 0 && errno != EEXIST)
@@ -119,7 +118,7 @@ int32_t RootfsMounts::setup(const Plan &plan, const OnMount &on_mount, berth_err
   // 5. The spec's bind mounts.
   for (const BindPlan &b : plan.binds) {
     if (make_target(b, err) != BERTH_OK)
-    return sdk::wrap(err, "mount destination " + b.destination);
+      return sdk::wrap(err, "mount destination " + b.destination);
     if (int32_t rc = sdk::bind_mount(b.source, b.target, true, err)) return rc;
     if (int32_t rc = add(b.target, on_mount, err)) return rc;
     if (b.readonly) {
@@ -129,8 +128,7 @@ int32_t RootfsMounts::setup(const Plan &plan, const OnMount &on_mount, berth_err
 
   // 6. Last, once nothing more needs creating in it.
   if (plan.readonly_rootfs) {
-    if (sdk::remount_readonly(root, err) != BERTH_OK)
-    return sdk::wrap(err, "readonly_rootfs");
+    if (sdk::remount_readonly(root, err) != BERTH_OK) return sdk::wrap(err, "readonly_rootfs");
   }
   return BERTH_OK;
 }

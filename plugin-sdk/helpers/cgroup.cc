@@ -1,11 +1,11 @@
 // The layout-independent half of Cgroup: ownership, (de)serialization,
 // joining, listing and removal. Layout specifics live in cgroup_v1.cc and
 // cgroup_v2.cc behind CgroupOps.
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/file.hpp>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -126,7 +126,9 @@ Cgroup::~Cgroup() {
 }
 
 Cgroup::Cgroup(Cgroup &&o) noexcept
-    : ops_(o.ops_), layout_(o.layout_), dirs_(std::move(o.dirs_)),
+    : ops_(o.ops_),
+      layout_(o.layout_),
+      dirs_(std::move(o.dirs_)),
       devices_enforced_(o.devices_enforced_) {
   o.release();
 }
@@ -188,8 +190,8 @@ int32_t Cgroup::create(const std::string &relative_name, const CgroupLimits &lim
 
 // Format: "layout=v1;devices=1;dir=memory:/sys/fs/cgroup/memory/berth/x;dir=:/sys/..."
 std::string Cgroup::serialize() const {
-  std::string s = std::string("layout=") + layout_name(layout_) +
-                  ";devices=" + (devices_enforced_ ? "1" : "0");
+  std::string s =
+      std::string("layout=") + layout_name(layout_) + ";devices=" + (devices_enforced_ ? "1" : "0");
   for (const auto &d : dirs_) s += ";dir=" + d.controllers + ":" + d.path;
   return s;
 }
@@ -245,7 +247,9 @@ int32_t Cgroup::pids(std::vector<int64_t> *out, berth_error *err) const {
   return read_procs(dirs_.front().path, out, err);
 }
 
-bool Cgroup::oom_killed() const { return valid() && ops_->oom_killed(*this); }
+bool Cgroup::oom_killed() const {
+  return valid() && ops_->oom_killed(*this);
+}
 
 int32_t Cgroup::kill_all(int sig, berth_error *err) {
   if (!valid()) return BERTH_OK;

@@ -9,7 +9,9 @@ namespace berth::sdk {
 
 namespace {
 
-bool is_octal(char c) { return c >= '0' && c <= '7'; }
+bool is_octal(char c) {
+  return c >= '0' && c <= '7';
+}
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 std::string unescape(const std::string &s) {
@@ -17,7 +19,8 @@ std::string unescape(const std::string &s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) &&
         is_octal(s[i + 3])) {
-      out += static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+      out +=
+          static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
       i += 3;
     } else {
       out += s[i];
@@ -37,9 +40,16 @@ std::vector<std::string> split(const std::string &s, char sep) {
 // Super options of a v1 mount ("rw,memory" / "rw,cpu,cpuacct" /
 // "rw,xattr,name=systemd") minus the generic ones: the controllers.
 std::string controllers_of(const std::string &super_options) {
-  static const char *const generic[] = {"rw", "ro", "xattr", "noprefix", "clone_children",
-                                        "cpuset_v2_mode", "nsdelegate", "memory_recursiveprot",
-                                        "memory_localevents", "favordynmods"};
+  static const char *const generic[] = {"rw",
+                                        "ro",
+                                        "xattr",
+                                        "noprefix",
+                                        "clone_children",
+                                        "cpuset_v2_mode",
+                                        "nsdelegate",
+                                        "memory_recursiveprot",
+                                        "memory_localevents",
+                                        "favordynmods"};
   std::string out;
   for (const std::string &opt : split(super_options, ',')) {
     bool skip = opt.empty() || opt.rfind("release_agent=", 0) == 0;
@@ -78,7 +88,8 @@ int32_t parse_cgroup_mountinfo(const std::string &mountinfo, CgroupMounts *out, 
     if (!dup) list.push_back(h);
   }
   bool any_v1_controller = false;
-  for (const auto &h : v1) any_v1_controller = any_v1_controller || h.controllers.rfind("name=", 0) != 0;
+  for (const auto &h : v1)
+    any_v1_controller = any_v1_controller || h.controllers.rfind("name=", 0) != 0;
   if (any_v1_controller) {
     out->layout = v2.empty() ? CgroupLayout::v1 : CgroupLayout::hybrid;
   } else if (!v2.empty()) {
@@ -123,7 +134,8 @@ std::string Cgroup::layout_description(const CgroupMounts &mounts) {
 std::string Cgroup::layout_description() {
   CgroupMounts mounts;
   berth_error err{};
-  if (detect_cgroup_mounts(&mounts, &err) != BERTH_OK) return std::string("unknown (") + err.message + ")";
+  if (detect_cgroup_mounts(&mounts, &err) != BERTH_OK)
+    return std::string("unknown (") + err.message + ")";
   return layout_description(mounts);
 }
 

@@ -2,9 +2,9 @@
 // layout: limits go to the v1 controllers; the cgroup2 hierarchy at
 // .../unified is joined too when that is safe (writable, no controllers
 // delegated to it), so tools that track processes there see the container.
+#include <signal.h>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
-#include <signal.h>
 
 #include <chrono>
 #include <string>
@@ -18,11 +18,11 @@ namespace {
 
 // docker's default device allow-list (c = char, b = block, m = mknod).
 const char *const kDefaultDevices[] = {
-    "c *:* m", "b *:* m",        // mknod of any device, no access
-    "c 1:3 rwm",  "c 1:5 rwm",   // null, zero
-    "c 1:7 rwm",  "c 1:8 rwm",   // full, random
-    "c 1:9 rwm",  "c 5:0 rwm",   // urandom, tty
-    "c 5:1 rwm",  "c 5:2 rwm",   // console, ptmx
+    "c *:* m",     "b *:* m",       // mknod of any device, no access
+    "c 1:3 rwm",   "c 1:5 rwm",     // null, zero
+    "c 1:7 rwm",   "c 1:8 rwm",     // full, random
+    "c 1:9 rwm",   "c 5:0 rwm",     // urandom, tty
+    "c 5:1 rwm",   "c 5:2 rwm",     // console, ptmx
     "c 136:* rwm", "c 10:200 rwm",  // pts, tun
 };
 
@@ -64,9 +64,10 @@ int32_t need(const Cgroup &cg, const char *controller, const char *what, const C
              berth_error *err) {
   *out = dir_with(cg, controller);
   if (*out == nullptr)
-    return fail(err, BERTH_E_UNAVAILABLE,
-                "cannot limit %s: no cgroup v1 '%s' hierarchy is mounted (see /proc/self/mountinfo)",
-                what, controller);
+    return fail(
+        err, BERTH_E_UNAVAILABLE,
+        "cannot limit %s: no cgroup v1 '%s' hierarchy is mounted (see /proc/self/mountinfo)", what,
+        controller);
   return BERTH_OK;
 }
 
@@ -178,7 +179,8 @@ int32_t kill_v1(Cgroup &cg, int sig, berth_error *err) {
 
 bool oom_v1(const Cgroup &cg) {
   const CgroupDir *memory = dir_with(cg, "memory");
-  return memory != nullptr && read_keyed_value(memory->path + "/memory.oom_control", "oom_kill") > 0;
+  return memory != nullptr &&
+         read_keyed_value(memory->path + "/memory.oom_control", "oom_kill") > 0;
 }
 
 }  // namespace

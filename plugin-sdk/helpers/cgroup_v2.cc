@@ -1,8 +1,8 @@
 // cgroup v2 (one unified hierarchy). Controllers must be enabled in
 // cgroup.subtree_control of every ancestor of the container's directory.
+#include <signal.h>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
-#include <signal.h>
 
 #include <sstream>
 #include <string>

@@ -1,11 +1,11 @@
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/fd.hpp>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
 
 #include <cstdlib>
 
@@ -90,7 +90,9 @@ void SyncPipe::in_child() {
   child_side_ = true;
 }
 
-int SyncPipe::fd() const { return child_side_ ? child_.get() : parent_.get(); }
+int SyncPipe::fd() const {
+  return child_side_ ? child_.get() : parent_.get();
+}
 
 int SyncPipe::send_value(int32_t value) const {
   ssize_t n;

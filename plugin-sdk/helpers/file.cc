@@ -1,9 +1,9 @@
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/fd.hpp>
-#include <berth/sdk/file.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
+#include <berth/sdk/file.hpp>
 
 namespace berth::sdk {
 

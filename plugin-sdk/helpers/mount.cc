@@ -1,12 +1,12 @@
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/file.hpp>
-#include <berth/sdk/mount.hpp>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/mount.hpp>
 
 #include <sstream>
 #include <vector>

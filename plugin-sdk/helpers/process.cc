@@ -1,11 +1,11 @@
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/file.hpp>
-#include <berth/sdk/process.hpp>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/process.hpp>
 
 #include <cstdlib>
 #include <string>
@@ -39,8 +39,8 @@ int32_t Child::spawn(unsigned long clone_flags, Child *out, bool *is_child, bert
   } else {
     // Raw clone with a NULL stack has fork semantics (copy-on-write memory)
     // while taking namespace flags.
-    pid = static_cast<pid_t>(::syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr,
-                                       nullptr, nullptr));
+    pid = static_cast<pid_t>(
+        ::syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
   }
   if (pid < 0) return fail_errno(err, errno, clone_flags ? "clone" : "fork", "container process");
   if (pid == 0) {

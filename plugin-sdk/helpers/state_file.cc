@@ -1,9 +1,9 @@
+#include <fcntl.h>
+#include <unistd.h>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/fd.hpp>
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/state_file.hpp>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cstdio>
 

@@ -1,6 +1,6 @@
 // Layout detection from mountinfo text: v1, v2, hybrid, none.
-#include <berth/sdk/cgroup.hpp>
 #include <gtest/gtest.h>
+#include <berth/sdk/cgroup.hpp>
 
 using namespace berth::sdk;
 

@@ -1,13 +1,13 @@
 // Cgroups on the real host (root, any layout): limits land in the right
 // files, processes are listed and killed, OOM is reported, destroy leaves
 // nothing.
-#include <berth/sdk/cgroup.hpp>
-#include <berth/sdk/file.hpp>
-#include <berth/sdk/process.hpp>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <berth/sdk/cgroup.hpp>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/process.hpp>
 
 #include <cstdlib>
 #include <cstring>

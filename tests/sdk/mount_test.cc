@@ -1,11 +1,11 @@
 // Path resolution inside a root, and mounts (root): read-only bind remount,
 // undo by mount id only.
-#include <berth/sdk/file.hpp>
-#include <berth/sdk/mount.hpp>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <unistd.h>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/mount.hpp>
 
 #include <cstring>
 

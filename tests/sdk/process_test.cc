@@ -1,10 +1,10 @@
 // Child processes, the SyncPipe protocol and exit statuses.
-#include <berth/sdk/fd.hpp>
-#include <berth/sdk/process.hpp>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <berth/sdk/fd.hpp>
+#include <berth/sdk/process.hpp>
 
 #include <cstring>
 

@@ -1,8 +1,8 @@
 // Atomic key=value state files.
-#include <berth/sdk/file.hpp>
-#include <berth/sdk/state_file.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/state_file.hpp>
 
 #include <cstring>
 

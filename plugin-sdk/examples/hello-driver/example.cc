@@ -2,14 +2,14 @@
 // exec; wait with waitpid; kill/state/destroy from any process through a
 // pid file in the state dir. No namespaces, no cgroups, no mounts.
 #include <berth/driver.h>
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/fd.hpp>
-#include <berth/sdk/process.hpp>
-#include <berth/sdk/state_file.hpp>
 #include <grp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
+#include <berth/sdk/process.hpp>
+#include <berth/sdk/state_file.hpp>
 
 #include <cstdio>
 #include <cstring>
@@ -22,7 +22,9 @@ namespace {
 
 using berth::sdk::fail;
 
-std::string pid_file(const berth_container *c) { return std::string(c->state_dir) + "/example.pid"; }
+std::string pid_file(const berth_container *c) {
+  return std::string(c->state_dir) + "/example.pid";
+}
 
 // The container's pid and start time (so a recycled pid is never signalled).
 int32_t read_pid(const berth_container *c, pid_t *pid, uint64_t *start, berth_error *err) {
@@ -34,7 +36,8 @@ int32_t read_pid(const berth_container *c, pid_t *pid, uint64_t *start, berth_er
 }
 
 int32_t probe(char *info, size_t size, berth_error *err) {
-  if (::geteuid() != 0) return fail(err, BERTH_E_UNAVAILABLE, "the example driver needs root for chroot(2)");
+  if (::geteuid() != 0)
+    return fail(err, BERTH_E_UNAVAILABLE, "the example driver needs root for chroot(2)");
   std::snprintf(info, size, "chroot(2) example driver");
   return BERTH_OK;
 }
@@ -142,14 +145,23 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   return BERTH_OK;  // the pid file stays for wait(); the core removes the state dir
 }
 
-const berth_driver kDriver = {
-    BERTH_DRIVER_ABI_VERSION, sizeof(berth_driver), "example", "1.0",
-    "an out-of-tree example: chroot + exec, no isolation",
-    BERTH_FEATURE_STDIN | BERTH_FEATURE_SEPARATE_STDERR | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV |
-        BERTH_FEATURE_NETWORK_HOST | BERTH_FEATURE_USER_SWITCH,
-    BERTH_NETWORK_HOST, 0, probe, start, wait_exit, kill_container,
-    nullptr,  // pids: not declared (no BERTH_FEATURE_PIDS_LISTING)
-    state, destroy};
+const berth_driver kDriver = {BERTH_DRIVER_ABI_VERSION,
+                              sizeof(berth_driver),
+                              "example",
+                              "1.0",
+                              "an out-of-tree example: chroot + exec, no isolation",
+                              BERTH_FEATURE_STDIN | BERTH_FEATURE_SEPARATE_STDERR |
+                                  BERTH_FEATURE_CWD | BERTH_FEATURE_ENV |
+                                  BERTH_FEATURE_NETWORK_HOST | BERTH_FEATURE_USER_SWITCH,
+                              BERTH_NETWORK_HOST,
+                              0,
+                              probe,
+                              start,
+                              wait_exit,
+                              kill_container,
+                              nullptr,  // pids: not declared (no BERTH_FEATURE_PIDS_LISTING)
+                              state,
+                              destroy};
 
 }  // namespace
 

@@ -29,10 +29,10 @@
 namespace berth::sdk {
 
 struct CgroupLimits {
-  int64_t memory_bytes = 0;  // 0: unlimited. v1 memory.limit_in_bytes (+ memsw = same:
-                             // no swap); v2 memory.max + memory.swap.max = 0
-  int64_t cpu_shares = 0;    // 0: default. v1 cpu.shares; v2 cpu.weight (converted)
-  int64_t pids = 0;          // 0: unlimited. pids.max
+  int64_t memory_bytes = 0;       // 0: unlimited. v1 memory.limit_in_bytes (+ memsw = same:
+                                  // no swap); v2 memory.max + memory.swap.max = 0
+  int64_t cpu_shares = 0;         // 0: default. v1 cpu.shares; v2 cpu.weight (converted)
+  int64_t pids = 0;               // 0: unlimited. pids.max
   bool device_allowlist = false;  // v1 devices: deny all but docker's default
                                   // allow-list. v2 needs eBPF: not enforced there,
                                   // see Cgroup::devices_enforced().

@@ -31,8 +31,17 @@ int32_t set_propagation(const std::string &target, unsigned long type, berth_err
 // idempotent.
 int32_t unmount_detach(const std::string &target, berth_error *err);
 
-// True when `path` is a mount point (its mount id differs from its parent's,
-// or it appears in /proc/self/mountinfo).
+// The id of the mount `path` lies on (statx STATX_MNT_ID, not following a
+// final symlink). Recorded after mounting, it lets an undo in another
+// process unmount only what it mounted, never what was stacked there later
+// or was there before.
+int32_t mount_id(const std::string &path, uint64_t *id, berth_error *err);
+
+// Unmounts (MNT_DETACH) `path` only while the mount on it still has id
+// `id`. Nothing there, or another mount: success without touching it.
+int32_t unmount_if_id(const std::string &path, uint64_t id, berth_error *err);
+
+// True when `path` is the root of a mount (statx STATX_ATTR_MOUNT_ROOT).
 bool is_mount_point(const std::string &path);
 
 // Resolves `path` (absolute, as seen inside the container) against `root`

@@ -43,6 +43,11 @@ class Child {
   pid_t pid_ = -1;
 };
 
+// In a child before exec: every signal back to its default action and an
+// empty signal mask (ignored signals would otherwise survive exec).
+// Async-signal-safe.
+void reset_signals();
+
 // Exit code, signal and flags from a wait(2) status. (OOM is the caller's
 // knowledge: OR in BERTH_EXIT_OOM_KILLED from the cgroup.)
 berth_exit_status exit_status_from_wait(int status);
