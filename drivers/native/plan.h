@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,13 @@ struct Plan {
   uint64_t capabilities = 0;  // kept in bounding, permitted, effective
   int last_capability = 0;    // highest capability number the kernel knows
   std::vector<sock_filter> seccomp_program;
+
+  // Stack of the spec's process between its clone (sharing init's memory)
+  // and its exec; allocated here because the child must not allocate.
+  // Default-initialized (new char[], no zeroing): untouched pages cost
+  // nothing.
+  static constexpr size_t kWorkerStackSize = 64 * 1024;
+  std::unique_ptr<char[]> worker_stack{new char[kWorkerStackSize]};
 };
 
 // Fills `plan` from the spec. BERTH_E_INVALID names the field, the value and

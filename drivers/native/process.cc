@@ -1,6 +1,7 @@
 #include "process.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -203,6 +204,27 @@ int32_t exec_process(const Plan &plan, berth_error *err) {
   ::_exit(exit_code);
 }
 
+struct WorkerArgs {
+  const Plan *plan;
+  berth_error *e;
+};
+
+// The spec's process, between clone and exec (it shares init's memory).
+int worker_main(void *arg) {
+  const WorkerArgs &a = *static_cast<WorkerArgs *>(arg);
+  ::close(kStatusFd);
+  // A session of its own; with a tty, that tty controls it.
+  ::setsid();
+  if (a.plan->tty && ::ioctl(0, TIOCSCTTY, 0) != 0)
+    report(kSyncFd, (child_fail(a.e, errno, "ioctl TIOCSCTTY", "stdin"), *a.e), 1);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::umask(022);
+  exec_process(*a.plan, a.e);
+  report(kSyncFd, *a.e, a.e->code == BERTH_E_EXEC_NOT_FOUND ? 127 : 126);
+}
+
 // Runs as the cloned child; never returns.
 [[noreturn]] void child_main(const Plan &plan, int sync_fd, int status_fd) {
   berth_error e{};
@@ -216,23 +238,13 @@ int32_t exec_process(const Plan &plan, berth_error *err) {
   if (n != sizeof go) ::_exit(1);  // the parent gave up: it kills us anyway
   if (setup_container(plan, &e) != BERTH_OK) report(kSyncFd, e, 1);
 
-  // fork: raw clone (the libc wrapper would run the monitor's atfork
-  // handlers and take its allocator locks).
-  pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
-  if (pid < 0) report(kSyncFd, (child_fail(&e, errno, "fork", "container process"), e), 1);
-  if (pid == 0) {
-    ::close(kStatusFd);
-    // A session of its own; with a tty, that tty controls it.
-    ::setsid();
-    if (plan.tty && ::ioctl(0, TIOCSCTTY, 0) != 0)
-      report(kSyncFd, (child_fail(&e, errno, "ioctl TIOCSCTTY", "stdin"), e), 1);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::umask(022);
-    exec_process(plan, &e);
-    report(kSyncFd, e, e.code == BERTH_E_EXEC_NOT_FOUND ? 127 : 126);
-  }
+  // The spec's process shares init's memory until it execs (CLONE_VM |
+  // CLONE_VFORK, as posix_spawn does): no second copy of the monitor's
+  // address space, and init is suspended meanwhile, so nothing races.
+  WorkerArgs args{&plan, &e};
+  char *stack_top = plan.worker_stack.get() + Plan::kWorkerStackSize;
+  pid_t pid = ::clone(worker_main, stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+  if (pid < 0) report(kSyncFd, (child_fail(&e, errno, "clone", "container process"), e), 1);
   // init: only the status pipe stays; the sync socket closes so the parent
   // sees EOF exactly when the spec's process exec'd.
   ::close(kSyncFd);
