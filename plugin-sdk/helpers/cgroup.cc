@@ -148,6 +148,13 @@ Cgroup &Cgroup::operator=(Cgroup &&o) noexcept {
 
 int32_t Cgroup::create(const std::string &relative_name, const CgroupLimits &limits, Cgroup *out,
                        berth_error *err) {
+  CgroupMounts mounts;
+  if (int32_t rc = detect_cgroup_mounts(&mounts, err)) return rc;
+  return create(mounts, relative_name, limits, out, err);
+}
+
+int32_t Cgroup::create(const CgroupMounts &mounts, const std::string &relative_name,
+                       const CgroupLimits &limits, Cgroup *out, berth_error *err) {
   if (!valid_relative_name(relative_name))
     return fail(err, BERTH_E_INVALID,
                 "cgroup name '%s' is invalid: use relative components of [A-Za-z0-9_.-] "
@@ -161,8 +168,6 @@ int32_t Cgroup::create(const std::string &relative_name, const CgroupLimits &lim
   if (limits.cpu_shares != 0 && (limits.cpu_shares < 2 || limits.cpu_shares > 262144))
     return fail(err, BERTH_E_INVALID, "cpu_shares %lld is out of range: use 2..262144",
                 static_cast<long long>(limits.cpu_shares));
-  CgroupMounts mounts;
-  if (int32_t rc = detect_cgroup_mounts(&mounts, err)) return rc;
   const CgroupOps *ops = nullptr;
   switch (mounts.layout) {
     case CgroupLayout::v1:

@@ -189,3 +189,50 @@ TEST_F(CgroupTest, MemoryHogIsOomKilledAndReported) {
   EXPECT_TRUE(cg.oom_killed());
   ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
 }
+
+// The v2 code path on whatever cgroup2 hierarchy this host has (on a hybrid
+// host: the unified one, used alone as if it were a v2 host). No limits:
+// a hybrid cgroup2 has no controllers; membership, listing, signalling
+// (freeze + signal, cgroup.kill) and removal are what is exercised.
+TEST_F(CgroupTest, TheV2ImplementationRunsOnThisHostsCgroup2) {
+  CgroupMounts host;
+  berth_error err{};
+  ASSERT_EQ(detect_cgroup_mounts(&host, &err), BERTH_OK) << err.message;
+  CgroupMounts v2;
+  v2.layout = CgroupLayout::v2;
+  for (const auto &h : host.hierarchies)
+    if (h.unified) v2.hierarchies.push_back(h);
+  ASSERT_FALSE(v2.hierarchies.empty()) << "this host mounts no cgroup2 hierarchy";
+
+  Cgroup cg;
+  ASSERT_EQ(Cgroup::create(v2, unique_name("v2"), {}, &cg, &err), BERTH_OK) << err.message;
+  EXPECT_EQ(cg.layout(), CgroupLayout::v2);
+  EXPECT_EQ(cg.serialize().rfind("layout=v2;", 0), 0u) << cg.serialize();
+  pid_t pids[2];
+  Gate gate;
+  for (pid_t &pid : pids) {
+    pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      gate.wait_in_child();
+      for (;;) ::pause();
+    }
+    ASSERT_EQ(cg.add_process(pid, &err), BERTH_OK) << err.message;
+  }
+  gate.open();
+  gate.open();
+  std::vector<int64_t> listed;
+  ASSERT_EQ(cg.pids(&listed, &err), BERTH_OK) << err.message;
+  EXPECT_EQ(listed.size(), 2u);
+  // SIGTERM goes through freeze/signal/thaw, SIGKILL through cgroup.kill.
+  ASSERT_EQ(cg.kill_all(SIGTERM, &err), BERTH_OK) << err.message;
+  int status = 0;
+  ASSERT_EQ(::waitpid(pids[0], &status, 0), pids[0]);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+  ASSERT_EQ(::waitpid(pids[1], &status, 0), pids[1]);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+  std::string dir = cg.dirs().front().path;
+  EXPECT_EQ(read_trimmed(dir + "/cgroup.freeze"), "0") << "thawed after signalling";
+  ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
+  EXPECT_FALSE(path_exists(dir));
+}

@@ -91,6 +91,10 @@ class Cgroup {
   // error (EEXIST): another container owns it.
   static int32_t create(const std::string &relative_name, const CgroupLimits &limits, Cgroup *out,
                         berth_error *err);
+  // The same with the mounts given instead of detected: to use a layout
+  // explicitly (e.g. only the cgroup2 hierarchy of a hybrid host, as v2).
+  static int32_t create(const CgroupMounts &mounts, const std::string &relative_name,
+                        const CgroupLimits &limits, Cgroup *out, berth_error *err);
 
   // Rebuilds a Cgroup from serialize()'s text in another process. The loaded
   // object owns the directories (destroyed by its destructor) unless
