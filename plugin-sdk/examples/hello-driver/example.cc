@@ -1,6 +1,8 @@
 // "example": the smallest honest berth driver. fork, chroot into the rootfs,
 // exec; wait with waitpid; kill/state/destroy from any process through a
-// pid file in the state dir. No namespaces, no cgroups, no mounts.
+// pid file in the state dir. No namespaces, no cgroups, no mounts: processes
+// the command forks are not tracked (a real driver puts them in a cgroup,
+// see berth/sdk/cgroup.hpp and drivers/chroot).
 #include <berth/driver.h>
 #include <grp.h>
 #include <signal.h>
