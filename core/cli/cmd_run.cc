@@ -200,9 +200,15 @@ int run(const Globals &globals, const RunFlags &flags, std::vector<std::string> 
   }
   try {
     apply_flags(s, flags, rest);
+    // Flags obey the same rules as a spec file (hostname syntax, env names,
+    // capability names).
+    s = spec::validate(s, "command line");
     check_complete(s);
   } catch (const UsageError &e) {
     fmt::print(stderr, "berth: {}\n", e.what());
+    return runtime::kExitBerthError;
+  } catch (const spec::SpecError &e) {
+    for (const auto &d : e.diagnostics()) fmt::print(stderr, "berth: {}\n", d.str());
     return runtime::kExitBerthError;
   }
 
@@ -282,11 +288,13 @@ void add_run(CLI::App &app, Globals &globals, int *status) {
       "Execution driver (default: $BERTH_EXEC_DRIVER, else native where usable, else chroot)");
   cmd->add_option("--rootfs", flags->rootfs, "Root filesystem directory");
   cmd->add_option("-e,--env", flags->env,
-                  "Set an environment variable (KEY=VAL, or KEY to pass the host's)");
+                  "Set an environment variable (KEY=VAL, or KEY to pass the host's)")
+      ->allow_extra_args(false);
   cmd->add_option("-w,--workdir", flags->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", flags->user, "UID[:GID] or NAME[:GROUP] inside the container");
   cmd->add_option("--hostname", flags->hostname, "Container host name");
-  cmd->add_option("-v,--volume", flags->volumes, "Bind mount SRC:DST[:ro]");
+  cmd->add_option("-v,--volume", flags->volumes, "Bind mount SRC:DST[:ro]")
+      ->allow_extra_args(false);
   cmd->add_option("-m,--memory", flags->memory, "Memory limit (64Mi, 512M, 1G)");
   cmd->add_option("--cpu-shares", flags->cpu_shares, "CPU shares (relative weight, 1024 default)");
   cmd->add_option("--pids-limit", flags->pids_limit, "Maximum number of processes");
@@ -300,12 +308,14 @@ void add_run(CLI::App &app, Globals &globals, int *status) {
   cmd->add_flag("-d,--detach", flags->detach, "Run in the background and print the container id");
   cmd->add_flag("--rm", flags->remove, "Remove the container's record when it exits");
   cmd->add_option("--name", flags->name, "Name of the container");
-  cmd->add_option("--cap-add", flags->cap_add, "Add a capability");
-  cmd->add_option("--cap-drop", flags->cap_drop, "Drop a capability");
+  cmd->add_option("--cap-add", flags->cap_add, "Add a capability")->allow_extra_args(false);
+  cmd->add_option("--cap-drop", flags->cap_drop, "Drop a capability")->allow_extra_args(false);
   cmd->add_option("--driver-opt", flags->driver_opts,
-                  "Raw KEY=VALUE option for the driver, applied last");
+                  "Raw KEY=VALUE option for the driver, applied last")
+      ->allow_extra_args(false);
   cmd->add_option("--lxc-conf", flags->lxc_conf,
-                  "Raw LXC configuration item KEY=VALUE (lxc driver)");
+                  "Raw LXC configuration item KEY=VALUE (lxc driver)")
+      ->allow_extra_args(false);
   cmd->callback(
       [&globals, flags, cmd, status] { *status = run(globals, *flags, cmd->remaining()); });
 }

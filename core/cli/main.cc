@@ -23,7 +23,8 @@ int main(int argc, char **argv) {
   app.add_option("--driver-path", globals.driver_paths,
                  "Also look for drivers in DIR (repeatable; before $BERTH_DRIVER_PATH and the "
                  "install's lib/berth/drivers)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->allow_extra_args(false);
   app.add_option("--log-level", globals.log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->default_str("warn");

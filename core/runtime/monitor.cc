@@ -87,11 +87,14 @@ int status_for_start_error(int32_t code) {
   return kExitBerthError;
 }
 
-// Writes one line to the parent of a detached monitor: "ok" or the error.
-void report(int fd, const std::string &line) {
+// Writes one line to the parent of a detached monitor, "ok" or the error,
+// and closes the pipe: the parent reads until end of file.
+void report(int &fd, const std::string &line) {
   if (fd < 0) return;
   std::string text = line + "\n";
   (void)!write(fd, text.data(), text.size());
+  close(fd);
+  fd = -1;
 }
 
 // Runs the container in this process; `ready_fd` (detached mode) hears

@@ -1,0 +1,39 @@
+// Runs the real `berth` binary for the conformance suite and collects what
+// it printed. Every run has a deadline; a hung container fails the test.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace berth::test {
+
+struct Result {
+  int status = -1;  // exit status, or 128+N when berth itself died of signal N
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+  std::string describe() const;  // for failure messages
+};
+
+// Runs BERTH_BIN with `args`, feeding `input` on stdin (closed when empty).
+Result run_berth(const std::vector<std::string> &args, const std::string &input = "",
+                 int timeout_seconds = 60);
+
+// A fresh temporary directory, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+  const std::string &path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Lines of /proc/self/mountinfo whose mount point lies under `prefix`.
+std::vector<std::string> mounts_under(const std::string &prefix);
+
+}  // namespace berth::test
