@@ -87,13 +87,18 @@ int32_t probe(char *info, size_t info_size, berth_error *err) {
 
 struct JoinContext {
   const berth_container *c;
+  const berth_spec *spec;
+  const Plan *plan;
   sdk::Cgroup *cgroup;
 };
 
-// Parent side after clone: the child into its cgroup, then the state file
-// (so destroy from any process finds pid and cgroup from here on).
-int32_t join(void *ctx, pid_t pid, int status_fd, berth_error *err) {
+// Parent side after clone, while the child mounts: the cgroup (created and
+// the child moved in), the state file (so destroy from any process finds
+// pid and cgroup from here on), the seccomp program for "go".
+int32_t join(void *ctx, pid_t pid, int status_fd, std::vector<sock_filter> *program,
+             berth_error *err) {
   auto *j = static_cast<JoinContext *>(ctx);
+  if (int32_t rc = cgroups::create(j->c, j->spec, j->cgroup, err)) return rc;
   if (int32_t rc = j->cgroup->add_process(pid, err)) return rc;
   state::Saved s;
   s.pid = pid;
@@ -104,7 +109,8 @@ int32_t join(void *ctx, pid_t pid, int status_fd, berth_error *err) {
   struct stat st;
   if (::fstat(status_fd, &st) != 0) return sdk::fail_errno(err, errno, "fstat", "status pipe");
   s.status_ino = st.st_ino;
-  return state::save(j->c, s, err);
+  if (int32_t rc = state::save(j->c, s, err)) return rc;
+  return seccomp::compile(*j->plan, program, err);
 }
 
 int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,
@@ -113,9 +119,8 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   if (int32_t rc = build_plan(c, spec, stdio, &plan, err)) return rc;
   sdk::Cgroup cgroup;  // destroyed on failure (declared before the process:
                        // the process is killed first)
-  if (int32_t rc = cgroups::create(c, spec, &cgroup, err)) return rc;
   process::Started started;
-  JoinContext ctx{c, &cgroup};
+  JoinContext ctx{c, spec, &plan, &cgroup};
   if (int32_t rc = process::start(plan, join, &ctx, &started, err)) {
     state::remove(c);
     return rc;

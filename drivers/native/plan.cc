@@ -7,7 +7,6 @@
 
 #include "caps.h"
 #include "namespaces.h"
-#include "seccomp.h"
 #include "user.h"
 #include "uts.h"
 
@@ -82,8 +81,9 @@ int32_t build_plan(const berth_container *c, const berth_spec *spec, const berth
   if (int32_t rc = plan_rootfs(spec, plan, err)) return rc;
   if (int32_t rc = plan_process(spec, stdio, plan, err)) return rc;
   if (int32_t rc = uts::plan(c, spec, plan, err)) return rc;
-  if (int32_t rc = caps::plan(spec, plan, err)) return rc;
-  return seccomp::plan(plan, err);
+  // The seccomp program is compiled by the parent after clone (driver.cc),
+  // while the child sets up its mounts.
+  return caps::plan(spec, plan, err);
 }
 
 }  // namespace berth::native

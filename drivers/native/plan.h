@@ -51,9 +51,13 @@ struct Plan {
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
 
   // Privileges.
-  uint64_t capabilities = 0;  // kept in bounding, permitted, effective
-  int last_capability = 0;    // highest capability number the kernel knows
-  std::vector<sock_filter> seccomp_program;
+  uint64_t capabilities = 0;                 // kept in bounding, permitted, effective
+  int last_capability = 0;                   // highest capability number the kernel knows
+  std::vector<sock_filter> seccomp_program;  // compiled by the parent after clone
+  // Where the child receives that program (with "go"): the child cannot see
+  // what the parent computes after clone, and must not allocate.
+  static constexpr size_t kMaxSeccompInstructions = BPF_MAXINSNS;
+  std::unique_ptr<sock_filter[]> seccomp_receive{new sock_filter[kMaxSeccompInstructions]};
 
   // Stack of the spec's process between its clone (sharing init's memory)
   // and its exec; allocated here because the child must not allocate.

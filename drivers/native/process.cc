@@ -119,16 +119,17 @@ int32_t rename_init(berth_error *err) {
   return BERTH_OK;
 }
 
-// The container's setup, in order. Everything up to the capability steps
-// runs with full privilege inside the new namespaces.
-int32_t setup_container(const Plan &plan, berth_error *err) {
+// The container's setup, in order, as a checklist in two halves. The first
+// runs while the parent creates the cgroup and compiles the seccomp
+// program (in parallel: clone comes first); it touches only the new
+// namespaces, never runs container code, and ends before "go".
+int32_t setup_namespaces(const Plan &plan, berth_error *err) {
   ::umask(0);
   // Not dumpable: nothing in the container may open /proc/1/exe (the host's
   // berth binary) or ptrace us before exec (the exec of the spec's process
   // restores dumpability for it).
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
     return child_fail(err, errno, "prctl", "PR_SET_DUMPABLE");
-  if (int32_t rc = namespaces::enter_cgroup_namespace(plan, err)) return rc;
   int root_fd = -1;
   if (int32_t rc = rootfs::prepare(plan, &root_fd, err)) return rc;
   int32_t rc = proc_masks::mount_proc_sys(root_fd, err);
@@ -141,13 +142,19 @@ int32_t setup_container(const Plan &plan, berth_error *err) {
   if ((rc = rootfs::finish(plan, err))) return rc;
   if ((rc = uts::set_hostname(plan, err))) return rc;
   if ((rc = net::bring_up_loopback(plan, err))) return rc;
-  if ((rc = change_directory(plan, err))) return rc;
+  return change_directory(plan, err);
+}
+
+// The second half, after "go": the child is in its cgroup now.
+int32_t setup_privileges(const Plan &plan, size_t seccomp_count, berth_error *err) {
+  int32_t rc;
+  if ((rc = namespaces::enter_cgroup_namespace(plan, err))) return rc;
   // --- dropping privileges ---
   if ((rc = caps::drop_bounding(plan, err))) return rc;
   if ((rc = user::switch_user(plan, err))) return rc;
   if ((rc = caps::apply(plan, err))) return rc;
   // --- should be the last one: seccomp ---
-  return seccomp::install(plan, err);
+  return seccomp::install(plan.seccomp_receive.get(), seccomp_count, err);
 }
 
 // execve argv[0], searching the container's PATH when it has no '/'.
@@ -230,13 +237,17 @@ int worker_main(void *arg) {
   berth_error e{};
   reset_signals();
   if (setup_fds(plan, sync_fd, status_fd, &e) != BERTH_OK) report(sync_fd, e, 1);
-  int32_t go = 0;
+  if (setup_namespaces(plan, &e) != BERTH_OK) report(kSyncFd, e, 1);
+  // "go" is the seccomp program itself, sent once the parent has put us in
+  // our cgroup.
   ssize_t n;
   do {
-    n = ::recv(kSyncFd, &go, sizeof go, 0);
+    n = ::recv(kSyncFd, plan.seccomp_receive.get(),
+               Plan::kMaxSeccompInstructions * sizeof(sock_filter), 0);
   } while (n < 0 && errno == EINTR);
-  if (n != sizeof go) ::_exit(1);  // the parent gave up: it kills us anyway
-  if (setup_container(plan, &e) != BERTH_OK) report(kSyncFd, e, 1);
+  if (n <= 0) ::_exit(1);  // the parent gave up: it kills us anyway
+  if (setup_privileges(plan, static_cast<size_t>(n) / sizeof(sock_filter), &e) != BERTH_OK)
+    report(kSyncFd, e, 1);
 
   // The spec's process shares init's memory until it execs (CLONE_VM |
   // CLONE_VFORK, as posix_spawn does): no second copy of the monitor's
@@ -278,11 +289,20 @@ int32_t start(const Plan &plan, JoinFn join, void *join_ctx, Started *out, berth
   sync.in_parent();
   status_write.reset();
 
-  if (int32_t rc = join(join_ctx, out->child.pid(), status_read.get(), err)) return rc;
-  if (int e = sync.send_value(1)) return sdk::fail_errno(err, e, "send", "go to container");
+  std::vector<sock_filter> program;
+  if (int32_t rc = join(join_ctx, out->child.pid(), status_read.get(), &program, err)) return rc;
+  // "go": the seccomp program in one datagram. A child that already failed
+  // has closed its end (EPIPE); its report is still queued for us.
+  ssize_t sent;
+  do {
+    sent = ::send(sync.fd(), program.data(), program.size() * sizeof(sock_filter), MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  int send_errno = sent < 0 ? errno : 0;
   berth_error child_error{};
   bool got = false;
   if (int32_t rc = sync.receive_error(&child_error, &got, err)) return rc;
+  if (!got && send_errno != 0)
+    return sdk::fail_errno(err, send_errno, "send", "go to the container's init");
   if (got) {
     *err = child_error;
     return child_error.code;

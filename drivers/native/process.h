@@ -3,10 +3,13 @@
 //
 //   parent                               child (pid 1 in its namespaces)
 //   ------                               -------------------------------
-//   cgroup created, clone(CLONE_NEW*) -> stdio on 0-2, every other fd closed
-//   move child into the cgroup           waits for "go"
-//   state file written, "go"          -> checklist (process.cc), seccomp last
-//                                        fork: init stays pid 1, the spec's
+//   clone(CLONE_NEW*)                 -> stdio on 0-2, every other fd closed
+//   (in parallel:)                       mounts, pivot_root, masks, hostname,
+//   cgroup created, child moved in,      lo, cwd (setup_namespaces)
+//   state file written, seccomp          waits for "go"
+//   compiled; "go" = the program      -> cgroup ns, capabilities, user,
+//                                        seccomp last (setup_privileges)
+//                                        clone: init stays pid 1, the spec's
 //                                        process execs
 //   reads the sync socket:            <- a berth_error (step + errno), or EOF
 //     EOF = exec'd                          when exec closed the socket
@@ -15,6 +18,10 @@
 #include <berth/driver.h>
 #include <berth/sdk/fd.hpp>
 #include <berth/sdk/process.hpp>
+
+#include <linux/filter.h>
+
+#include <vector>
 
 #include "plan.h"
 
@@ -30,9 +37,12 @@ struct Started {
 // or the child reported why it could not. On failure the child is killed
 // and reaped (the Started destructor) and `err` holds the child's own error
 // (BERTH_E_EXEC_NOT_FOUND / _DENIED for exec).
-// `join` runs in the parent after clone, before "go": `status_fd` is the
-// read end of the status pipe (for the state file).
-using JoinFn = int32_t (*)(void *ctx, pid_t pid, int status_fd, berth_error *err);
+// `join` runs in the parent after clone while the child mounts its root
+// filesystem: it places the child (cgroup, state file; `status_fd` is the
+// read end of the status pipe) and compiles the seccomp `program` that
+// then goes to the child as its "go".
+using JoinFn = int32_t (*)(void *ctx, pid_t pid, int status_fd, std::vector<sock_filter> *program,
+                           berth_error *err);
 int32_t start(const Plan &plan, JoinFn join, void *join_ctx, Started *out, berth_error *err);
 
 }  // namespace berth::native::process

@@ -118,7 +118,7 @@ int32_t deny(scmp_filter_ctx ctx, const char *name, berth_error *err) {
 
 }  // namespace
 
-int32_t plan(Plan *plan, berth_error *err) {
+int32_t compile(const Plan &plan, std::vector<sock_filter> *out, berth_error *err) {
   Context c;
   if (c.ctx == nullptr) return sdk::fail(err, BERTH_E_INTERNAL, "seccomp_init failed");
 #if defined(__x86_64__)
@@ -128,11 +128,11 @@ int32_t plan(Plan *plan, berth_error *err) {
     return sdk::fail_errno(err, -rc, "seccomp_arch_add", "x86");
 #endif
   for (const Guarded &g : kGuarded) {
-    if (g.capability >= 0 && ((plan->capabilities >> g.capability) & 1)) continue;
+    if (g.capability >= 0 && ((plan.capabilities >> g.capability) & 1)) continue;
     for (const char *const *name = g.names; *name != nullptr; ++name)
       if (int32_t rc = deny(c.ctx, *name, err)) return rc;
   }
-  if (((plan->capabilities >> CAP_SYS_ADMIN) & 1) == 0) {
+  if (((plan.capabilities >> CAP_SYS_ADMIN) & 1) == 0) {
     // New namespaces: clone with any CLONE_NEW* flag (one rule per flag:
     // libseccomp compares one argument once per rule); clone3 hides its
     // flags in memory, so it answers ENOSYS and libc falls back to clone.
@@ -159,19 +159,19 @@ int32_t plan(Plan *plan, berth_error *err) {
   ssize_t n = ::pread(mem.get(), program.data() + prefix, count * sizeof(sock_filter), 0);
   if (n != static_cast<ssize_t>(count * sizeof(sock_filter)))
     return sdk::fail_errno(err, n < 0 ? errno : EIO, "read", "seccomp program");
-  if (program.size() > BPF_MAXINSNS)
+  if (program.size() > Plan::kMaxSeccompInstructions)
     return sdk::fail(err, BERTH_E_INTERNAL, "seccomp program too long (%zu instructions)",
                      program.size());
-  plan->seccomp_program = std::move(program);
+  *out = std::move(program);
   return BERTH_OK;
 }
 
-int32_t install(const Plan &plan, berth_error *err) {
+int32_t install(const sock_filter *program, size_t count, berth_error *err) {
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return child_fail(err, errno, "prctl", "PR_SET_NO_NEW_PRIVS");
   struct sock_fprog prog {};
-  prog.len = static_cast<unsigned short>(plan.seccomp_program.size());
-  prog.filter = const_cast<sock_filter *>(plan.seccomp_program.data());
+  prog.len = static_cast<unsigned short>(count);
+  prog.filter = const_cast<sock_filter *>(program);
   if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
     return child_fail(err, errno, "seccomp", "SECCOMP_SET_MODE_FILTER");
   return BERTH_OK;

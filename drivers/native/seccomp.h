@@ -1,22 +1,26 @@
 // The default seccomp profile: what Docker's default profile denies, denied
 // with EPERM (clone3 with ENOSYS, so libc falls back to clone, whose
 // namespace flags are then checked). Compiled once per start in the parent
-// with libseccomp into a BPF program kept in the plan; the child only loads
-// it (no allocation after clone).
+// with libseccomp into a BPF program, which the parent sends the child with
+// its "go"; the child only loads it (no allocation after clone).
 #pragma once
 
 #include <berth/driver.h>
+
+#include <linux/filter.h>
+
+#include <vector>
 
 #include "plan.h"
 
 namespace berth::native::seccomp {
 
-// Plan: compiles the profile for plan->capabilities (a capability the spec
+// Parent: compiles the profile for plan.capabilities (a capability the spec
 // adds re-allows the system calls it guards, as in Docker's profile).
-int32_t plan(Plan *plan, berth_error *err);
+int32_t compile(const Plan &plan, std::vector<sock_filter> *program, berth_error *err);
 
 // Child, last step before exec: no_new_privs and the filter.
-int32_t install(const Plan &plan, berth_error *err);
+int32_t install(const sock_filter *program, size_t count, berth_error *err);
 
 // The libseccomp version for probe's info line, e.g. "2.5.4".
 const char *library_version(char *buf, size_t size);
