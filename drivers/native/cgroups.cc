@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "devices.h"
+
 namespace berth::native::cgroups {
 
 int32_t create(const berth_container *c, const berth_spec *spec, sdk::Cgroup *out,
@@ -15,7 +17,13 @@ int32_t create(const berth_container *c, const berth_spec *spec, sdk::Cgroup *ou
   limits.device_allowlist = true;
   if (sdk::Cgroup::create(std::string("berth/") + c->id, limits, out, err) != BERTH_OK)
     return sdk::wrap(err, "create the container's cgroup");
-  return BERTH_OK;
+  if (out->devices_enforced()) return BERTH_OK;  // the v1 devices controller
+  // cgroup v2: the allow-list is an eBPF program on the cgroup2 directory.
+  for (const sdk::CgroupDir &dir : out->dirs())
+    if (dir.controllers.empty()) return devices::restrict_v2(dir.path, err);
+  return sdk::fail(err, BERTH_E_UNAVAILABLE,
+                   "cannot restrict devices: neither the v1 devices controller nor cgroup2 is "
+                   "mounted (mount one under /sys/fs/cgroup)");
 }
 
 }  // namespace berth::native::cgroups

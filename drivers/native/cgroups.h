@@ -1,8 +1,9 @@
 // Cgroups through the SDK (berth/sdk/cgroup.hpp: v1, v2 and hybrid behind
 // one API): the container's cgroup with memory (no swap), cpu, pids limits
-// and, on v1, Docker's device allow-list. Parent-side only: the parent
-// creates it before clone and moves the child in before releasing it, so
-// the container never runs a single instruction outside it.
+// and Docker's device allow-list (the v1 devices controller, or on v2 an
+// eBPF program: devices.h). Parent-side only: the parent creates it right
+// after clone and moves the child in before its "go", so neither init nor
+// the spec's process runs a single instruction of container code outside it.
 #pragma once
 
 #include <berth/driver.h>
@@ -10,7 +11,7 @@
 
 namespace berth::native::cgroups {
 
-// "berth/<id>" in every hierarchy, limits applied.
+// "berth/<id>" in every hierarchy, limits and the device allow-list applied.
 int32_t create(const berth_container *c, const berth_spec *spec, sdk::Cgroup *out,
                berth_error *err);
 
