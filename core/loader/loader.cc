@@ -219,6 +219,8 @@ std::optional<LoadError> Registry::load_file(const std::string &path) {
       dlclose(h);
     } else if (const char *text = dlerror(); text != nullptr) {
       why = text;
+      // dlerror starts with the path, which the error line already names.
+      if (why.rfind(canonical + ": ", 0) == 0) why.erase(0, canonical.size() + 2);
     }
     return fail("not a loadable shared object: " + why);
   }
