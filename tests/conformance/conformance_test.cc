@@ -69,17 +69,29 @@ class Conformance : public ::testing::TestWithParam<std::string> {
 
   void TearDown() override {
     if (!root_) return;
-    // Every case ran with --rm or removed its container: nothing is left.
+    // Every case ran with --rm or removed its container: nothing is left. A
+    // leftover (a failed or timed-out case) is reported, then removed with
+    // rm -f so it cannot outlive the test's state directory.
     std::error_code ec;
     fs::path containers = fs::path(root_->path()) / "containers";
     if (fs::exists(containers)) {
       for (const auto &e : fs::directory_iterator(containers, ec)) {
         if (e.path().filename() == ".lock") continue;
         ADD_FAILURE() << "container state left behind: " << e.path();
+        berth({"rm", "-f", e.path().filename().string()});
       }
     }
-    auto left = mounts_under(BERTH_ROOTFS);
-    EXPECT_TRUE(left.empty()) << "mounts left under the rootfs:\n" << left.front();
+    for (const char *prefix : {BERTH_ROOTFS, "/run/berth-chroot/"}) {
+      auto left = mounts_under(prefix);
+      EXPECT_TRUE(left.empty()) << "mounts left under " << prefix << ":\n" << left.front();
+    }
+    // The cgroups berth's drivers create live under <hierarchy>/berth/.
+    for (const auto &h : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+      fs::path dir = h.path() / "berth";
+      if (!fs::is_directory(dir, ec)) continue;
+      for (const auto &c : fs::directory_iterator(dir, ec))
+        if (c.is_directory()) ADD_FAILURE() << "cgroup left behind: " << c.path();
+    }
   }
 
   const std::string &driver() const { return GetParam(); }
@@ -262,8 +274,9 @@ TEST_P(Conformance, CpuSharesAreAccepted) {
 TEST_P(Conformance, ReadOnlyBindMountCanBeReadButNotWritten) {
   TempDir data;
   { std::ofstream(data.path() + "/greeting") << "hello from the host\n"; }
-  Result r = run({"-v", data.path() + ":/data:ro"},
-                 {"/bin/sh", "-c", "cat /data/greeting; (echo x > /data/new) 2>/dev/null && echo WROTE"});
+  Result r =
+      run({"-v", data.path() + ":/data:ro"},
+          {"/bin/sh", "-c", "cat /data/greeting; (echo x > /data/new) 2>/dev/null && echo WROTE"});
   if (!has("bind-mounts")) return expect_refused(r, "mounts", "bind-mounts");
   if (!has("readonly-mounts")) return expect_refused(r, "mounts[0].readonly", "readonly-mounts");
   EXPECT_NE(r.status, 0) << r.describe();
