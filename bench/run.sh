@@ -4,7 +4,7 @@
 # unshare+chroot and a plain fork+exec. See bench/README.md.
 #
 # usage: bench/run.sh [BUILD_DIR] [--runs N] [--warmup N] [--rounds K]
-#                     [--only ID,ID...] [--results DIR] [--no-memory] [--list]
+#                     [--only ID,ID...] [--skip ID,ID...] [--results DIR] [--no-memory] [--list]
 #   BUILD_DIR   default $BERTH_BUILD or /work/main/build; uses BUILD_DIR/rootfs,
 #               BUILD_DIR/bin/berth and BUILD_DIR/lib/berth/drivers.
 #   --runs N    timed runs per contender in total (default 30), split evenly
@@ -39,6 +39,7 @@ runs=30
 rounds=3
 warmup=2
 only=""
+skip=""
 results=""
 memory=1
 libvirt_uri=${BERTH_BENCH_LIBVIRT_URI:-lxc:///system}
@@ -50,6 +51,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
     --warmup) warmup=${2:?--warmup needs a number}; shift 2 ;;
     --only) only=${2:?--only needs a comma-separated list}; shift 2 ;;
+    --skip) skip=${2:?--skip needs a comma-separated list}; shift 2 ;;
     --results) results=${2:?--results needs a directory}; shift 2 ;;
     --no-memory) memory=0; shift ;;
     --list) printf '%s\n' "${ALL_CONTENDERS[@]}"; exit 0 ;;
@@ -80,6 +82,19 @@ if [ -n "$only" ]; then
   done
 else
   selected=("${ALL_CONTENDERS[@]}")
+fi
+if [ -n "$skip" ]; then
+  IFS=, read -r -a skipped <<< "$skip"
+  kept=()
+  for id in "${selected[@]}"; do
+    printf "%s\n" "${skipped[@]}" | grep -qx -- "$id" || kept+=("$id")
+  done
+  for id in "${skipped[@]}"; do
+    printf "%s\n" "${ALL_CONTENDERS[@]}" | grep -qx -- "$id" ||
+      die "--skip: unknown contender '$id'; known: ${ALL_CONTENDERS[*]}"
+  done
+  selected=("${kept[@]}")
+  [ ${#selected[@]} -gt 0 ] || die "--skip left no contender to run"
 fi
 
 require_tools hyperfine jq unshare

@@ -11,7 +11,7 @@
 #   CONTENDER_BROKEN[id] why it cannot run at all (set here when known early)
 
 ALL_CONTENDERS=(berth-native crun runc berth-lxc lxc-execute berth-libvirt virsh-create
-  berth-chroot bwrap unshare-chroot fork-exec)
+  berth-chroot bwrap unshare-chroot berth-cli fork-exec)
 
 declare -A CONTENDER_CMD CONTENDER_NS CONTENDER_ISO CONTENDER_TOOLS CONTENDER_BROKEN
 
@@ -44,6 +44,14 @@ setup_contenders() {
   # virsh domain it is compared with has none either.
   CONTENDER_CMD[berth-libvirt]="$berth_base --exec-driver=libvirt --network none -m 64m -- /bin/true"
   CONTENDER_ISO[berth-libvirt]="what the libvirt driver maps of the same spec (see virsh-create)"
+  # No container at all: what berth's own start costs (dynamic linking of
+  # the CLI and its libraries, argument parsing), the floor under every
+  # berth-* row.
+  CONTENDER_CMD[berth-cli]="$berth --help"
+  CONTENDER_NS[berth-cli]=host
+  CONTENDER_TOOLS[berth-cli]=""
+  CONTENDER_ISO[berth-cli]="no container: \`berth --help\`, the CLI's own start (the floor under the berth-* rows)"
+  [ -x "$berth" ] || CONTENDER_BROKEN[berth-cli]="$berth not built (cmake --build $build --target berth)"
   CONTENDER_CMD[berth-chroot]="$berth_base --exec-driver=chroot -m 64m --pids-limit 64 -- /bin/true"
   CONTENDER_ISO[berth-chroot]="chroot(2) + memory 64M, pids 64 cgroups; no namespaces, host network, all caps, no seccomp"
 
