@@ -4,26 +4,68 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
+#include <cstdio>
+#include <iterator>
 #include <string_view>
 
 namespace berth::libvirt {
 namespace {
 
-// The capability elements libvirt's domain schema accepts (libvirt 9.0).
-const std::set<std::string_view> &known_caps() {
-  static const std::set<std::string_view> caps = {
-      "audit_control",   "audit_write",      "block_suspend",  "chown",
-      "dac_override",    "dac_read_search",  "fowner",         "fsetid",
-      "ipc_lock",        "ipc_owner",        "kill",           "lease",
-      "linux_immutable", "mac_admin",        "mac_override",   "mknod",
-      "net_admin",       "net_bind_service", "net_broadcast",  "net_raw",
-      "setgid",          "setfcap",          "setpcap",        "setuid",
-      "sys_admin",       "sys_boot",         "sys_chroot",     "sys_module",
-      "sys_nice",        "sys_pacct",        "sys_ptrace",     "sys_rawio",
-      "sys_resource",    "sys_time",         "sys_tty_config", "syslog",
-      "wake_alarm"};
-  return caps;
+// Capability names in kernel order (bit N is capabilities(7)'s value N).
+constexpr std::string_view kCapNames[] = {"chown",
+                                          "dac_override",
+                                          "dac_read_search",
+                                          "fowner",
+                                          "fsetid",
+                                          "kill",
+                                          "setgid",
+                                          "setuid",
+                                          "setpcap",
+                                          "linux_immutable",
+                                          "net_bind_service",
+                                          "net_broadcast",
+                                          "net_admin",
+                                          "net_raw",
+                                          "ipc_lock",
+                                          "ipc_owner",
+                                          "sys_module",
+                                          "sys_rawio",
+                                          "sys_chroot",
+                                          "sys_ptrace",
+                                          "sys_pacct",
+                                          "sys_admin",
+                                          "sys_boot",
+                                          "sys_nice",
+                                          "sys_resource",
+                                          "sys_time",
+                                          "sys_tty_config",
+                                          "mknod",
+                                          "lease",
+                                          "audit_write",
+                                          "audit_control",
+                                          "setfcap",
+                                          "mac_override",
+                                          "mac_admin",
+                                          "syslog",
+                                          "wake_alarm",
+                                          "block_suspend",
+                                          "audit_read",
+                                          "perfmon",
+                                          "bpf",
+                                          "checkpoint_restore"};
+// libvirt 9.0's schema knows the capabilities up to block_suspend.
+constexpr int kLibvirtKnownCaps = 37;
+
+int cap_number(const std::string &libvirt_name) {
+  for (int i = 0; i < static_cast<int>(std::size(kCapNames)); i++)
+    if (kCapNames[i] == libvirt_name) return i;
+  return -1;
+}
+
+bool has_all(const char *const *caps, uint32_t count) {
+  for (uint32_t i = 0; i < count; i++)
+    if (std::string_view(caps[i]) == "ALL") return true;
+  return false;
 }
 
 void add_arg(std::string *x, const std::string &arg) {
@@ -76,6 +118,30 @@ std::string libvirt_cap_name(const std::string &cap) {
   return name;
 }
 
+int32_t cap_drop_mask(const berth_spec *spec, uint64_t *out, berth_error *err) {
+  uint64_t keep = 0;
+  for (uint32_t i = 0; i < spec->cap_add_count; i++) {
+    int n = cap_number(libvirt_cap_name(spec->cap_add[i]));
+    if (n >= 0) keep |= 1ull << n;
+  }
+  if (has_all(spec->cap_drop, spec->cap_drop_count)) {
+    *out = ~keep;
+    return BERTH_OK;
+  }
+  uint64_t drop = 0;
+  for (uint32_t i = 0; i < spec->cap_drop_count; i++) {
+    int n = cap_number(libvirt_cap_name(spec->cap_drop[i]));
+    if (n < 0)
+      return sdk::fail(err, BERTH_E_INVALID,
+                       "capabilities.drop: unknown capability '%s'; use a capabilities(7) name "
+                       "such as CAP_NET_RAW, or ALL",
+                       spec->cap_drop[i]);
+    drop |= 1ull << n;
+  }
+  *out = drop & ~keep;
+  return BERTH_OK;
+}
+
 int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::string *out,
                          berth_error *err) {
   std::string x;
@@ -123,6 +189,14 @@ int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::st
       add_arg(&x, groups);
     }
   }
+  uint64_t drop = 0;
+  if (int32_t rc = cap_drop_mask(spec, &drop, err); rc != BERTH_OK) return rc;
+  if (drop != 0) {
+    char hex[32];
+    std::snprintf(hex, sizeof(hex), "%llx", static_cast<unsigned long long>(drop));
+    add_arg(&x, "--cap-drop");
+    add_arg(&x, hex);
+  }
   add_arg(&x, "--hostname");
   add_arg(&x, plan.hostname);
   add_arg(&x, "--cwd");
@@ -140,36 +214,23 @@ int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::st
   // gives it only lo. Without privnet (and no interface) libvirt-lxc keeps
   // the host's network namespace.
   if (spec->network != BERTH_NETWORK_HOST) x += "    <privnet/>\n";
-  if (spec->cap_add_count > 0 || spec->cap_drop_count > 0) {
-    // "ALL" picks libvirt's policy: drop ALL is policy='deny' (then the
-    // added ones on), add ALL is policy='allow' (then the dropped ones off).
-    auto has_all = [](const char *const *caps, uint32_t count) {
-      for (uint32_t i = 0; i < count; i++)
-        if (std::string_view(caps[i]) == "ALL") return true;
-      return false;
-    };
-    const char *policy = has_all(spec->cap_drop, spec->cap_drop_count) ? "deny"
-                         : has_all(spec->cap_add, spec->cap_add_count) ? "allow"
-                                                                       : "default";
-    x += std::string("    <capabilities policy='") + policy + "'>\n";
-    auto add_caps = [&](const char *const *caps, uint32_t count, const char *state) -> int32_t {
-      for (uint32_t i = 0; i < count; i++) {
-        if (std::string_view(caps[i]) == "ALL") continue;
-        std::string name = libvirt_cap_name(caps[i]);
-        if (known_caps().count(name) == 0) {
-          return sdk::fail(err, BERTH_E_INVALID,
-                           "capabilities: libvirt-lxc does not know capability '%s'; use a "
-                           "capabilities(7) name such as CAP_NET_RAW, or ALL",
-                           caps[i]);
-        }
-        x += "      <" + name + " state='" + state + "'/>\n";
-      }
-      return BERTH_OK;
-    };
-    if (int32_t rc = add_caps(spec->cap_add, spec->cap_add_count, "on"); rc != BERTH_OK) return rc;
-    if (std::string_view(policy) != "deny") {
-      if (int32_t rc = add_caps(spec->cap_drop, spec->cap_drop_count, "off"); rc != BERTH_OK)
-        return rc;
+  // Added capabilities are libvirt's to grant (it drops a few by default):
+  // policy 'allow' for ALL, else 'on' for each. Dropped ones are dropped by
+  // our init just before exec (see cap_drop_mask): libvirt would drop them
+  // from init itself, which needs CAP_SYS_ADMIN for the hostname and
+  // CAP_SETUID/SETGID for the user switch.
+  if (spec->cap_add_count > 0) {
+    const bool all = has_all(spec->cap_add, spec->cap_add_count);
+    x += std::string("    <capabilities policy='") + (all ? "allow" : "default") + "'>\n";
+    for (uint32_t i = 0; i < spec->cap_add_count && !all; i++) {
+      std::string name = libvirt_cap_name(spec->cap_add[i]);
+      int n = cap_number(name);
+      if (n < 0 || n >= kLibvirtKnownCaps)
+        return sdk::fail(err, BERTH_E_INVALID,
+                         "capabilities.add: libvirt-lxc cannot grant '%s'; use a capabilities(7) "
+                         "name libvirt knows (CAP_CHOWN .. CAP_BLOCK_SUSPEND) or ALL",
+                         spec->cap_add[i]);
+      x += "      <" + name + " state='on'/>\n";
     }
     x += "    </capabilities>\n";
   }

@@ -33,6 +33,10 @@ std::string xml_escape(const std::string &s);
 // the name is not of that form.
 std::string libvirt_cap_name(const std::string &cap);
 
+// The capabilities init drops before exec, as a bit mask of capabilities(7)
+// numbers: the spec's drops (all but the added ones for ALL).
+int32_t cap_drop_mask(const berth_spec *spec, uint64_t *out, berth_error *err);
+
 // Builds the <domain type='lxc'> document. BERTH_E_INVALID for a spec value
 // libvirt cannot express (e.g. a capability name it does not know).
 int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::string *out,

@@ -131,7 +131,10 @@ int32_t exec_failure(const std::string &report, const berth_spec *spec, berth_er
   if (std::sscanf(report.c_str(), "failed %63s %d", step, &e) != 2)
     return sdk::fail(err, BERTH_E_INTERNAL, "berth-libvirt-init said '%s'", report.c_str());
   std::string what = step;
-  std::string object = what == "chdir" ? std::string(spec->cwd) : std::string(spec->args[0]);
+  std::string object = what == "chdir"         ? std::string(spec->cwd)
+                       : what == "exec"        ? std::string(spec->args[0])
+                       : what == "sethostname" ? std::string(spec->hostname ? spec->hostname : "")
+                                               : "the container's process";
   if (what == "exec") {
     int32_t code = e == ENOENT                                   ? BERTH_E_EXEC_NOT_FOUND
                    : (e == EACCES || e == ENOEXEC || e == EPERM) ? BERTH_E_EXEC_DENIED

@@ -25,12 +25,13 @@
  * If the driver goes away (socket EOF), init carries on without it.
  *
  * Usage: berth-libvirt-init --ctl PATH [--tty [--winsize ROWSxCOLS]] [--stdin] [--user UID:GID]
- *          [--groups G1,G2] [--hostname H] [--cwd DIR] [-e K=V]... -- ARGV...
+ *          [--groups G1,G2] [--cap-drop HEXMASK] [--hostname H] [--cwd DIR] [-e K=V]... -- ARGV...
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,8 +40,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -59,6 +62,7 @@ struct options {
   gid_t groups[MAX_GROUPS];
   size_t groups_count;
   const char *hostname;
+  uint64_t cap_drop; /* capabilities(7) numbers as bits */
   unsigned short rows, cols;
   const char *cwd;
   char *env[MAX_ENV + 1];
@@ -108,6 +112,8 @@ static void parse(int argc, char **argv, struct options *o) {
       }
     } else if (strcmp(a, "--winsize") == 0) {
       if (sscanf(argv[++i], "%hux%hu", &o->rows, &o->cols) != 2) usage("--winsize wants ROWSxCOLS");
+    } else if (strcmp(a, "--cap-drop") == 0) {
+      o->cap_drop = strtoull(argv[++i], NULL, 16);
     } else if (strcmp(a, "--hostname") == 0) {
       o->hostname = argv[++i];
     } else if (strcmp(a, "--cwd") == 0) {
@@ -321,10 +327,28 @@ int main(int argc, char **argv) {
       dup2(child_out, 1);
       dup2(child_out, 2);
     }
+    /* Bounding set first (needs CAP_SETPCAP, which may be among the drops). */
+    for (int cap = 0; cap < 64; cap++)
+      if ((o.cap_drop >> cap) & 1) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+          child_fail(report[1], "PR_CAPBSET_DROP");
+      }
     if (o.user_set) {
       if (setgroups(o.groups_count, o.groups) < 0) child_fail(report[1], "setgroups");
       if (setgid(o.gid) < 0) child_fail(report[1], "setgid");
       if (setuid(o.uid) < 0) child_fail(report[1], "setuid");
+    }
+    if (o.cap_drop != 0) {
+      struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+      struct __user_cap_data_struct data[2];
+      if (syscall(SYS_capget, &hdr, data) < 0) child_fail(report[1], "capget");
+      for (int w = 0; w < 2; w++) {
+        uint32_t drop = (uint32_t)(o.cap_drop >> (32 * w));
+        data[w].effective &= ~drop;
+        data[w].permitted &= ~drop;
+        data[w].inheritable &= ~drop;
+      }
+      if (syscall(SYS_capset, &hdr, data) < 0) child_fail(report[1], "capset");
     }
     if (o.cwd != NULL && chdir(o.cwd) < 0) child_fail(report[1], "chdir");
     exec_process(&o, report[1]);
