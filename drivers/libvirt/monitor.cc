@@ -90,9 +90,16 @@ struct Running {
   Fd termios_fd;  // the core's terminal we made raw, to restore
   termios saved_termios{};
 
+  void release_stdio() {
+    if (termios_fd.get() >= 0) tcsetattr(termios_fd.get(), TCSANOW, &saved_termios);
+    termios_fd.reset();
+    stdout_fd.reset();
+    stdin_fd.reset();
+  }
+
   ~Running() {
     pump.reset();
-    if (termios_fd.get() >= 0) tcsetattr(termios_fd.get(), TCSANOW, &saved_termios);
+    release_stdio();
     if (callback_id >= 0) virConnectDomainEventDeregisterAny(conn.get(), callback_id);
   }
 };
@@ -376,7 +383,11 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
     std::unique_lock<std::mutex> lock(r->stop->mutex);
     r->stop->cv.wait(lock, [&] { return r->stop->stopped; });
   }
-  r->pump->finish();
+  // Everything init wrote has arrived: stop the pump and let go of our
+  // copies of the core's stdio now, not at destroy: the core waits for its
+  // pipe or pty to see end-of-file before it calls destroy.
+  r->pump.reset();
+  r->release_stdio();
 
   out->exit_code = sig != 0 ? 128 + sig : code;
   out->signal = sig;
