@@ -20,6 +20,7 @@
 #include <berth/sdk/error.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <condition_variable>
 #include <csignal>
@@ -34,6 +35,7 @@ namespace {
 
 constexpr int kInitConnectTimeoutMs = 30000;
 constexpr int kInitAnswerTimeoutMs = 30000;
+constexpr int kStopEventGraceSeconds = 10;
 
 // Set by the lifecycle callback (event loop thread) when the domain stops.
 // Shared with libvirt through the callback's opaque pointer, which libvirt
@@ -379,9 +381,22 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
     code = 0;
     sig = SIGKILL;
   }
+  // The process is over; init ends right after "drained" (its socket
+  // closing says so). The STOPPED lifecycle event normally follows within
+  // milliseconds. libvirt 9.0 can lose its monitor connection to the
+  // libvirt_lxc controller under load ("Dropping event 1 because libvirtd is
+  // not connected" in the domain's log); the domain then stays "running" in
+  // libvirtd with no process left and no event ever comes. So once init is
+  // gone the wait for the event is bounded: the exit status is already
+  // known, and destroy() removes the stale domain.
+  for (std::string rest;;) {
+    berth_error ignored{};
+    if (recv_message(r->ctl.get(), -1, &rest, &ignored) != BERTH_OK || rest.empty()) break;
+  }
   {
     std::unique_lock<std::mutex> lock(r->stop->mutex);
-    r->stop->cv.wait(lock, [&] { return r->stop->stopped; });
+    r->stop->cv.wait_for(lock, std::chrono::seconds(kStopEventGraceSeconds),
+                         [&] { return r->stop->stopped; });
   }
   // Everything init wrote has arrived: stop the pump and let go of our
   // copies of the core's stdio now, not at destroy: the core waits for its
