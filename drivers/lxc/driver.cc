@@ -217,6 +217,10 @@ int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err)
   out->flags = 0;
   if (WIFSIGNALED(error_num)) {
     out->signal = WTERMSIG(error_num);
+  } else if (WIFSTOPPED(error_num)) {
+    // liblxc 5.0 reports an init killed from outside (berth kill KILL) as
+    // (SIGNAL << 8) | 0x7f, the shape of a "stopped" wait status.
+    out->signal = WSTOPSIG(error_num);
   } else {
     int code = WEXITSTATUS(error_num);
     // LXC's init reports a process killed by signal N as exit 128+N
