@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cgroup_internal.hpp"
 
@@ -114,12 +115,47 @@ bool unified_join_is_safe(const CgroupHierarchy &h) {
   return enabled.find_first_not_of(" \n") == std::string::npos;
 }
 
+bool is_controller_hierarchy(const CgroupHierarchy &h) {
+  // Named hierarchies (name=systemd) belong to their manager, not to us.
+  return !h.unified && !h.controllers.empty() && h.controllers.rfind("name=", 0) != 0;
+}
+
+// The hierarchies the container's cgroup needs: those whose controller
+// enforces a limit that is set, plus one to track and kill the processes
+// (freezer, which kill_all uses; else pids; else the first controller
+// hierarchy). Every mkdir and attach in a v1 hierarchy costs time at start,
+// so the unused ones (cpuset, cpuacct, blkio, ...) are left alone: the
+// container stays in the host's root group there, as under docker without
+// those options.
+std::vector<const CgroupHierarchy *> needed_v1(const CgroupMounts &mounts,
+                                               const CgroupLimits &limits) {
+  std::vector<const CgroupHierarchy *> out;
+  auto wants = [&](const CgroupHierarchy &h) {
+    return (limits.memory_bytes > 0 && has_controller(h.controllers, "memory")) ||
+           (limits.cpu_shares > 0 && has_controller(h.controllers, "cpu")) ||
+           (limits.pids > 0 && has_controller(h.controllers, "pids")) ||
+           (limits.device_allowlist && has_controller(h.controllers, "devices"));
+  };
+  for (const auto &h : mounts.hierarchies)
+    if (is_controller_hierarchy(h) && wants(h)) out.push_back(&h);
+  for (const char *tracker : {"freezer", "pids", ""}) {
+    for (const auto &h : mounts.hierarchies) {
+      if (!is_controller_hierarchy(h)) continue;
+      if (*tracker != '\0' && !has_controller(h.controllers, tracker)) continue;
+      bool have = false;
+      for (const CgroupHierarchy *o : out) have = have || o == &h;
+      if (!have) out.push_back(&h);
+      return out;
+    }
+  }
+  return out;
+}
+
 int32_t create_v1(const CgroupMounts &mounts, const std::string &relative_name,
                   const CgroupLimits &limits, Cgroup *cg, berth_error *err) {
   auto &dirs = CgroupAccess::dirs(*cg);
-  for (const auto &h : mounts.hierarchies) {
-    // Named hierarchies (name=systemd) belong to their manager, not to us.
-    if (h.unified || h.controllers.empty() || h.controllers.rfind("name=", 0) == 0) continue;
+  for (const CgroupHierarchy *hp : needed_v1(mounts, limits)) {
+    const CgroupHierarchy &h = *hp;
     if (h.readonly)
       return fail(err, BERTH_E_UNAVAILABLE, "cgroup hierarchy %s is mounted read-only",
                   h.mountpoint.c_str());
