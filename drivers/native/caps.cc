@@ -1,7 +1,6 @@
 #include "caps.h"
 
 #include <linux/capability.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cap_names.h"
 #include "child_error.h"
 
 namespace berth::native::caps {
@@ -35,9 +35,8 @@ int32_t apply_list(const char *field, const char *const *names, uint32_t count, 
       continue;
     }
     if (name.rfind("cap_", 0) != 0) name = "cap_" + name;
-    cap_value_t value;
-    if (cap_from_name(name.c_str(), &value) != 0 || value < 0 || value >= 64 ||
-        ((all >> value) & 1) == 0)
+    int value = value_from_name(name.c_str());
+    if (value < 0 || value >= 64 || ((all >> value) & 1) == 0)
       return sdk::fail(err, BERTH_E_INVALID,
                        "%s: unknown capability \"%s\"; use a name from capabilities(7) such as "
                        "CAP_NET_ADMIN, or ALL",
@@ -82,7 +81,7 @@ uint64_t default_set() {
 }
 
 int32_t plan(const berth_spec *spec, Plan *plan, berth_error *err) {
-  int bits = cap_max_bits();  // capabilities this kernel knows
+  int bits = kernel_cap_count();  // capabilities this kernel knows
   if (bits <= 0 || bits > 64) bits = CAP_LAST_CAP + 1;
   plan->last_capability = bits - 1;
   uint64_t all = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
