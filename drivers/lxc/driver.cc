@@ -172,7 +172,8 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
     ProcessCgroups cgroups;
     berth_error cg_err{};
     // The init may already be gone (a very short process): no cgroup then.
-    if (process_cgroups(record.init_pid, mounts, &cgroups, &cg_err) == BERTH_OK) {
+    if (process_cgroups(record.init_pid, "lxc.payload." + record.name, mounts, &cgroups, &cg_err) ==
+        BERTH_OK) {
       record.cgroup_dirs.push_back(cgroups.procs_dir);
       for (const sdk::CgroupDir &d : cgroups.dirs)
         if (d.path != cgroups.procs_dir) record.cgroup_dirs.push_back(d.path);
@@ -300,8 +301,12 @@ int32_t state(const berth_container *c, berth_container_state *out, berth_error 
 
 // Kills whatever is left in one cgroup directory and removes it (and any
 // subdirectory LXC may have made), bounded in time.
-int32_t remove_cgroup_dir(const std::string &dir, berth_error *err) {
+int32_t remove_cgroup_dir(const std::string &dir, const std::string &name, berth_error *err) {
   namespace fs = std::filesystem;
+  if (!is_container_cgroup(dir, name))
+    return fail(err, BERTH_E_INTERNAL,
+                "%s: not a cgroup of container %s (lxc.payload/lxc.monitor); refusing to remove it",
+                dir.c_str(), name.c_str());
   std::error_code ec;
   if (!fs::exists(dir, ec)) return BERTH_OK;
   std::vector<std::string> subdirs;
@@ -349,10 +354,10 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   // LXC removes its cgroups when its monitor ends normally; after a dead
   // monitor they remain, with the container's processes and lxc.monitor.*.
   for (const std::string &dir : r.cgroup_dirs) {
-    if (remove_cgroup_dir(dir, err) != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);
+    if (remove_cgroup_dir(dir, r.name, err) != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);
     std::string parent = dir.substr(0, dir.rfind('/'));
     if (dir.substr(dir.rfind('/') + 1) == "lxc.payload." + r.name)
-      if (remove_cgroup_dir(parent + "/lxc.monitor." + r.name, err) != BERTH_OK)
+      if (remove_cgroup_dir(parent + "/lxc.monitor." + r.name, r.name, err) != BERTH_OK)
         return sdk::wrap(err, "destroy " + r.name);
   }
   std::error_code ec;

@@ -8,8 +8,8 @@
 
 namespace berth::lxc {
 
-int32_t process_cgroups(int64_t pid, const sdk::CgroupMounts &mounts, ProcessCgroups *out,
-                        berth_error *err) {
+int32_t process_cgroups(int64_t pid, const std::string &leaf, const sdk::CgroupMounts &mounts,
+                        ProcessCgroups *out, berth_error *err) {
   *out = {};
   std::string text;
   std::string path = "/proc/" + std::to_string(pid) + "/cgroup";
@@ -21,10 +21,17 @@ int32_t process_cgroups(int64_t pid, const sdk::CgroupMounts &mounts, ProcessCgr
     if (b == std::string::npos) continue;
     std::string controllers = line.substr(a + 1, b - a - 1);
     std::string rel = line.substr(b + 1);
+    // Only the container's own cgroup counts. An init that has just exited
+    // shows "/" (the kernel moves exiting tasks to the root on v1); taking
+    // that would make destroy kill and remove the whole hierarchy.
+    size_t at = rel.find("/" + leaf);
+    size_t end = at == std::string::npos ? at : at + 1 + leaf.size();
+    if (end == std::string::npos || (end != rel.size() && rel[end] != '/')) continue;
+    rel.resize(end);
     for (const sdk::CgroupHierarchy &h : mounts.hierarchies) {
       bool match = controllers.empty() ? h.unified : (!h.unified && h.controllers == controllers);
       if (!match) continue;
-      std::string dir = h.mountpoint + (rel == "/" ? "" : rel);
+      std::string dir = h.mountpoint + rel;
       out->dirs.push_back({h.controllers, dir});
       bool has_memory = (',' + controllers + ',').find(",memory,") != std::string::npos;
       if (has_memory) out->memory_dir = dir;
@@ -41,9 +48,15 @@ int32_t process_cgroups(int64_t pid, const sdk::CgroupMounts &mounts, ProcessCgr
     }
   }
   if (out->dirs.empty())
-    return sdk::fail(err, BERTH_E_INTERNAL, "%s: no line matches a mounted cgroup hierarchy",
-                     path.c_str());
+    return sdk::fail(err, BERTH_E_INTERNAL,
+                     "%s: no line names %s in a mounted cgroup hierarchy (the init has exited)",
+                     path.c_str(), leaf.c_str());
   return BERTH_OK;
+}
+
+bool is_container_cgroup(const std::string &dir, const std::string &name) {
+  std::string base = dir.substr(dir.rfind('/') + 1);
+  return base == "lxc.payload." + name || base == "lxc.monitor." + name;
 }
 
 std::vector<int64_t> cgroup_procs(const std::string &dir) {

@@ -19,8 +19,14 @@ struct ProcessCgroups {
   std::string procs_dir;             // a directory whose cgroup.procs lists the container
 };
 
-int32_t process_cgroups(int64_t pid, const sdk::CgroupMounts &mounts, ProcessCgroups *out,
-                        berth_error *err);
+// LEAF is the container's cgroup name (lxc.payload.NAME); lines that do not
+// name it are ignored, so a hierarchy root is never returned.
+int32_t process_cgroups(int64_t pid, const std::string &leaf, const sdk::CgroupMounts &mounts,
+                        ProcessCgroups *out, berth_error *err);
+
+// Whether DIR is one of the cgroups LXC makes for container NAME; destroy
+// removes nothing else.
+bool is_container_cgroup(const std::string &dir, const std::string &name);
 
 // Host pids listed in DIR/cgroup.procs; an already removed cgroup is empty.
 std::vector<int64_t> cgroup_procs(const std::string &dir);
