@@ -21,20 +21,7 @@ int32_t save(const berth_container *c, const Saved &s, berth_error *err) {
   v["monitor_pid"] = std::to_string(s.monitor);
   v["status_fd"] = std::to_string(s.status_fd);
   v["status_ino"] = std::to_string(s.status_ino);
-  // Written like sdk::write_state_file (same format, atomic rename) but
-  // without its fsync: the file describes a live process and cgroup, which
-  // do not survive a crash either, and an fsync on the start path costs
-  // more than the rest of the state handling together.
-  std::string text;
-  for (const auto &[key, value] : v) text += key + "=" + value + "\n";
-  std::string file = path(c), tmp = file + ".tmp";
-  if (int32_t rc = sdk::create_file(tmp, text, 0600, err)) return rc;
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return sdk::fail_errno(err, e, "rename", tmp + " -> " + file);
-  }
-  return BERTH_OK;
+  return sdk::write_state_file(path(c), v, err);
 }
 
 int32_t load(const berth_container *c, Saved *s, berth_error *err) {

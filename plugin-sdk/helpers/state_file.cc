@@ -31,15 +31,11 @@ int32_t write_state_file(const std::string &path, const StateValues &values, ber
     text += k + "=" + v + "\n";
   }
   std::string tmp = path + ".tmp";
+  // No fsync: the file describes live processes, cgroups and mounts, which
+  // do not survive a crash either (the state root is /run), and an fsync on
+  // a disk-backed /run costs more than a container's whole set-up. The
+  // rename keeps readers in other processes from seeing half a file.
   if (int32_t rc = create_file(tmp, text, 0600, err)) return rc;
-  {
-    UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd || ::fsync(fd.get()) != 0) {
-      int e = errno;
-      ::unlink(tmp.c_str());
-      return fail_errno(err, e, "fsync", tmp);
-    }
-  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());

@@ -1,6 +1,6 @@
 // A driver's per-container state: a small key=value text file in the state
-// dir, written atomically (temp file, fsync, rename) so a reader in another
-// process never sees half of it.
+// dir, written atomically (temp file, rename) so a reader in another
+// process never sees half of it. Not fsynced: it describes live processes.
 #pragma once
 
 #include <berth/driver.h>
