@@ -12,7 +12,7 @@ add_library(berth_core STATIC
 )
 target_include_directories(berth_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(berth_core PUBLIC
-  berth_spec berth::driver_sdk Boost::filesystem spdlog::spdlog nlohmann_json::nlohmann_json
+  berth_spec berth::driver_sdk Boost::filesystem berth_log nlohmann_json::nlohmann_json
   Threads::Threads ${CMAKE_DL_LIBS})
 target_compile_definitions(berth_core PUBLIC BOOST_DLL_USE_STD_FS)
 
@@ -24,5 +24,8 @@ add_executable(berth
   cli/cmd_containers.cc
 )
 target_link_libraries(berth PRIVATE berth_core CLI11::CLI11)
+if(BERTH_STATIC_CXX_RUNTIME)
+  target_link_options(berth PRIVATE -static-libstdc++ -static-libgcc)
+endif()
 target_compile_definitions(berth PRIVATE BERTH_VERSION="${PROJECT_VERSION}")
 install(TARGETS berth RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

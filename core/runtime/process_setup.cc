@@ -165,7 +165,7 @@ ResolvedProcess resolve_process(const spec::Spec &spec) {
       p.gid = entry->gid;
       home = entry->home;
     } else {
-      home = "/";
+      home.assign(1, '/');  // not `= "/"`: GCC 12's false -Wrestrict (bug 105329)
     }
     auto groups = read_group(spec.rootfs);
     if (group_part) {
