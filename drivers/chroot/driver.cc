@@ -7,10 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "chroot.hpp"
 
@@ -29,11 +28,11 @@ constexpr uint64_t kFeatures =
 
 // Effective capabilities of this process (CapEff in /proc/self/status).
 uint64_t effective_caps() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("CapEff:", 0) == 0) return std::strtoull(line.c_str() + 7, nullptr, 16);
-  return 0;
+  std::string status;
+  berth_error ignored{};
+  if (sdk::read_file("/proc/self/status", &status, &ignored) != BERTH_OK) return 0;
+  size_t at = status.find("\nCapEff:");
+  return at == std::string::npos ? 0 : std::strtoull(status.c_str() + at + 8, nullptr, 16);
 }
 
 int32_t probe(char *info, size_t info_size, berth_error *err) {

@@ -14,10 +14,10 @@
 #include <unistd.h>
 #include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
 #include <berth/sdk/process.hpp>
 
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -61,12 +61,9 @@ int32_t probe(char *info, size_t info_size, berth_error *err) {
       return sdk::fail(err, BERTH_E_UNAVAILABLE,
                        "the kernel lacks the %s system call (Linux %s or later is needed)", n.name,
                        n.since);
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  bool seccomp = false;
-  while (std::getline(status, line))
-    if (line.rfind("Seccomp:", 0) == 0) seccomp = true;
-  if (!seccomp)
+  std::string status;
+  if (int32_t rc = sdk::read_file("/proc/self/status", &status, err)) return rc;
+  if (status.find("\nSeccomp:") == std::string::npos)
     return sdk::fail(err, BERTH_E_UNAVAILABLE,
                      "the kernel has no seccomp filtering (CONFIG_SECCOMP_FILTER)");
   sdk::CgroupMounts mounts;

@@ -8,8 +8,8 @@
 #include <berth/sdk/file.hpp>
 
 #include <algorithm>
+#include <berth/sdk/text.hpp>
 #include <chrono>
-#include <sstream>
 #include <thread>
 
 #include "cgroup_internal.hpp"
@@ -27,9 +27,7 @@ bool valid_relative_name(const std::string &name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
           c == '/'))
       return false;
-  std::istringstream in(name);
-  std::string part;
-  while (std::getline(in, part, '/'))
+  for (const std::string &part : split(name, '/'))
     if (part.empty() || part == "." || part == "..") return false;
   return true;
 }
@@ -51,9 +49,7 @@ const char *layout_name(CgroupLayout l) {
 }  // namespace
 
 bool has_controller(const std::string &controllers, const std::string &controller) {
-  std::istringstream in(controllers);
-  std::string c;
-  while (std::getline(in, c, ','))
+  for (const std::string &c : split(controllers, ','))
     if (c == controller) return true;
   return false;
 }
@@ -68,11 +64,13 @@ int64_t read_keyed_value(const std::string &file, const std::string &key) {
   std::string text;
   berth_error ignored{};
   if (read_file(file, &text, &ignored) != BERTH_OK) return -1;
-  std::istringstream in(text);
-  std::string k;
-  int64_t v;
-  while (in >> k >> v)
-    if (k == key) return v;
+  // "KEY VALUE" lines (memory.events, memory.oom_control, pids.events).
+  std::vector<std::string> w = words(text);
+  for (size_t i = 0; i + 1 < w.size(); i += 2) {
+    int64_t v;
+    if (!parse_int64(w[i + 1], &v)) return -1;
+    if (w[i] == key) return v;
+  }
   return -1;
 }
 
@@ -84,9 +82,11 @@ int32_t read_procs(const std::string &dir, std::vector<int64_t> *out, berth_erro
     if (err != nullptr && err->sys_errno == ENOENT) return BERTH_OK;  // already removed
     return err != nullptr ? err->code : BERTH_E_SYSTEM;
   }
-  std::istringstream in(text);
-  int64_t pid;
-  while (in >> pid) out->push_back(pid);
+  for (const std::string &w : words(text)) {
+    int64_t pid;
+    if (!parse_int64(w, &pid)) break;
+    out->push_back(pid);
+  }
   std::sort(out->begin(), out->end());
   out->erase(std::unique(out->begin(), out->end()), out->end());
   return BERTH_OK;
@@ -206,9 +206,7 @@ int32_t Cgroup::load(const std::string &serialized, Cgroup *out, berth_error *er
   CgroupLayout layout = CgroupLayout::none;
   bool devices = false;
   std::vector<CgroupDir> dirs;
-  std::istringstream in(serialized);
-  std::string item;
-  while (std::getline(in, item, ';')) {
+  for (const std::string &item : split(serialized, ';')) {
     if (item == "layout=v1") {
       layout = CgroupLayout::v1;
     } else if (item == "layout=v2") {

@@ -3,7 +3,7 @@
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
 
-#include <sstream>
+#include <berth/sdk/text.hpp>
 
 namespace berth::sdk {
 
@@ -27,14 +27,6 @@ std::string unescape(const std::string &s) {
     }
   }
   return out;
-}
-
-std::vector<std::string> split(const std::string &s, char sep) {
-  std::vector<std::string> parts;
-  std::string cur;
-  std::istringstream in(s);
-  while (std::getline(in, cur, sep)) parts.push_back(cur);
-  return parts;
 }
 
 // Super options of a v1 mount ("rw,memory" / "rw,cpu,cpuacct" /
@@ -66,9 +58,7 @@ std::string controllers_of(const std::string &super_options) {
 int32_t parse_cgroup_mountinfo(const std::string &mountinfo, CgroupMounts *out, berth_error *err) {
   *out = CgroupMounts{};
   std::vector<CgroupHierarchy> v1, v2;
-  std::istringstream lines(mountinfo);
-  std::string line;
-  while (std::getline(lines, line)) {
+  for (const std::string &line : split(mountinfo, '\n')) {
     // id parent major:minor root mountpoint options [optional...] - fstype source super
     std::vector<std::string> f = split(line, ' ');
     size_t dash = 0;

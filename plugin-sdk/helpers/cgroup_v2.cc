@@ -4,7 +4,7 @@
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
 
-#include <sstream>
+#include <berth/sdk/text.hpp>
 #include <string>
 
 #include "cgroup_internal.hpp"
@@ -14,9 +14,7 @@ namespace berth::sdk {
 namespace {
 
 bool listed(const std::string &list, const std::string &word) {
-  std::istringstream in(list);
-  std::string w;
-  while (in >> w)
+  for (const std::string &w : words(list))
     if (w == word) return true;
   return false;
 }

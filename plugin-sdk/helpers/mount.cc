@@ -8,7 +8,7 @@
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/mount.hpp>
 
-#include <sstream>
+#include <berth/sdk/text.hpp>
 #include <vector>
 
 namespace berth::sdk {
@@ -90,10 +90,8 @@ int32_t resolve_in_root(const std::string &root, const std::string &path, std::s
     return fail(err, BERTH_E_INVALID, "path '%s' must be absolute", path.c_str());
   auto split = [](const std::string &p) {
     std::vector<std::string> parts;
-    std::istringstream in(p);
-    std::string c;
-    while (std::getline(in, c, '/'))
-      if (!c.empty() && c != ".") parts.push_back(c);
+    for (std::string &c : berth::sdk::split(p, '/'))
+      if (!c.empty() && c != ".") parts.push_back(std::move(c));
     return parts;
   };
   std::vector<std::string> todo = split(path);
