@@ -19,7 +19,7 @@ namespace {
 
 constexpr int kFailure = 1;
 
-// Is the monitor of `id` still running? It holds monitor.lock for its life.
+// Is the monitor of `id` still running? It holds monitor_lock for its life.
 bool monitor_alive(const state::Store &store, const std::string &id) {
   int fd = open(store.monitor_lock(id).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;

@@ -116,7 +116,7 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
   };
 
   // Held for the monitor's whole life: `berth wait` blocks on it.
-  Fd lock = open_or_throw(store.monitor_lock(record.id), O_RDWR | O_CREAT);
+  Fd lock = open_or_throw(store.monitor_lock(record.id), O_RDONLY | O_DIRECTORY);
   flock(lock.get(), LOCK_EX);
 
   std::optional<Stdio> stdio;

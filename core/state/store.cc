@@ -126,7 +126,9 @@ std::string Store::stderr_log(const std::string &id) const {
   return container_dir(id) + "/stderr.log";
 }
 std::string Store::monitor_lock(const std::string &id) const {
-  return container_dir(id) + "/monitor.lock";
+  // The container's directory itself: flock works on directories, and a
+  // lock file would be one more inode to create and remove on every run.
+  return container_dir(id);
 }
 
 std::string Store::now_rfc3339() {

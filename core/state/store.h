@@ -45,6 +45,7 @@ class Store {
   std::string driver_state_dir(const std::string &id) const;
   std::string stdout_log(const std::string &id) const;
   std::string stderr_log(const std::string &id) const;
+  // What the monitor holds flock()ed for its whole life (open it O_RDONLY).
   std::string monitor_lock(const std::string &id) const;
 
   // Creates the container's directories and first record; fills id (and a
