@@ -4,6 +4,8 @@
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/state_file.hpp>
 
+#include <unistd.h>
+
 #include <sstream>
 
 namespace berth::lxc {
@@ -16,9 +18,6 @@ std::string log_path(const berth_container &c) {
 }
 std::string exit_status_path(const berth_container &c) {
   return std::string(c.state_dir) + "/lxc.exit";
-}
-std::string oom_flag_path(const berth_container &c) {
-  return std::string(c.state_dir) + "/lxc.oom";
 }
 
 ContainerRecord new_record(const berth_container &c) {
@@ -35,9 +34,10 @@ int32_t save_record(const berth_container &c, const ContainerRecord &r, berth_er
                      {"lxcpath", r.lxcpath},
                      {"monitor_pid", std::to_string(r.monitor_pid)},
                      {"init_pid", std::to_string(r.init_pid)},
-                     {"oom_watch_pid", std::to_string(r.oom_watch_pid)},
                      {"memory_limited", r.memory_limited ? "1" : "0"},
-                     {"cgroup_dirs", dirs}};
+                     {"cgroup_dirs", dirs},
+                     {"memory_dir", r.memory_dir},
+                     {"memory_unified", r.memory_unified ? "1" : "0"}};
   return sdk::write_state_file(record_path(c), v, err);
 }
 
@@ -47,28 +47,42 @@ int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *e
     return sdk::fail(err, BERTH_E_NO_CONTAINER, "no lxc container recorded in %s", c.state_dir);
   sdk::StateValues v;
   if (int32_t rc = sdk::read_state_file(path, &v, err)) return rc;
-  std::string pid, init, watch, limited, dirs;
+  std::string pid, init, limited, dirs, unified;
   for (auto [key, out] : {std::pair{"name", &r->name},
                           {"lxcpath", &r->lxcpath},
                           {"monitor_pid", &pid},
                           {"init_pid", &init},
-                          {"oom_watch_pid", &watch},
                           {"memory_limited", &limited},
-                          {"cgroup_dirs", &dirs}})
+                          {"cgroup_dirs", &dirs},
+                          {"memory_dir", &r->memory_dir},
+                          {"memory_unified", &unified}})
     if (int32_t rc = sdk::state_value(v, key, out, path, err)) return rc;
   try {
     r->monitor_pid = std::stoll(pid);
     r->init_pid = std::stoll(init);
-    r->oom_watch_pid = std::stoll(watch);
   } catch (const std::exception &) {
     return sdk::fail(err, BERTH_E_INTERNAL, "%s: corrupt pid values", path.c_str());
   }
   r->memory_limited = limited == "1";
+  r->memory_unified = unified == "1";
   r->cgroup_dirs.clear();
   std::stringstream ss(dirs);
   for (std::string d; std::getline(ss, d, ':');)
     if (!d.empty()) r->cgroup_dirs.push_back(d);
   return BERTH_OK;
+}
+
+void remove_lxc_lock_dirs(const berth_container &c, const ContainerRecord &r) {
+  // liblxc's run directory is /run for root (the driver runs as root).
+  const std::string locks = "/run/lxc/lock";
+  // <state_dir> is <root>/containers/<id>/driver: its parent is this
+  // container's own directory, the last one no other container shares.
+  std::string state_dir = c.state_dir;
+  std::string own = state_dir.substr(0, state_dir.rfind('/'));
+  if (own.empty() || r.lxcpath.rfind(own + "/", 0) != 0) return;
+  for (std::string dir = r.lxcpath; dir.size() >= own.size(); dir.resize(dir.rfind('/'))) {
+    if (::rmdir((locks + dir).c_str()) != 0) return;  // not empty, or not there
+  }
 }
 
 }  // namespace berth::lxc

@@ -4,10 +4,12 @@
 #include "container_record.hpp"
 #include "exec_check.hpp"
 #include "lxc_config.hpp"
+#include "lxc_handle.hpp"
 #include "lxc_log.hpp"
 #include "monitor.hpp"
 #include "oom_watch.hpp"
 #include "proc_cgroup.hpp"
+#include "process_wait.hpp"
 
 #include <berth/driver.h>
 #include <berth/sdk/cgroup.hpp>
@@ -15,6 +17,7 @@
 #include <berth/sdk/file.hpp>
 
 #include <lxc/lxccontainer.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,7 +28,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <thread>
 
 namespace berth::lxc {
@@ -38,11 +40,6 @@ using sdk::fail_errno;
 // application containers.
 constexpr const char *kStaticInitPaths[] = {"/usr/sbin/init.lxc.static", "/sbin/init.lxc.static"};
 
-struct LxcPut {
-  void operator()(lxc_container *c) const { lxc_container_put(c); }
-};
-using LxcHandle = std::unique_ptr<lxc_container, LxcPut>;
-
 LxcHandle open_lxc(const ContainerRecord &r) {
   return LxcHandle(lxc_container_new(r.name.c_str(), r.lxcpath.c_str()));
 }
@@ -51,25 +48,7 @@ void sleep_for_us(long us) {
   std::this_thread::sleep_for(std::chrono::microseconds(us));
 }
 
-// Waits (bounded) for our child `pid` without blocking forever; true when
-// reaped, false when it is not our child or still runs after `limit_ms`.
-bool reap_within(pid_t pid, int limit_ms) {
-  for (int waited = 0;; waited += 5) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) return r == pid;
-    if (r < 0 && errno == EINTR) continue;
-    if (waited >= limit_ms) return false;
-    sleep_for_us(5000);
-  }
-}
-
-// True when `pid` is a child of this process that has not been reaped.
-bool is_my_running_child(pid_t pid) {
-  siginfo_t info{};
-  return pid > 0 && ::waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-         info.si_pid == 0;
-}
+int32_t remove_stray_cgroups(const std::string &name, berth_error *err);
 
 // "STARTED ERROR_NUM" from the monitor; false when it is not there (yet).
 bool read_exit_file(const berth_container &c, int *started, int *error_num) {
@@ -106,21 +85,25 @@ int32_t probe(char *info, size_t info_size, berth_error *err) {
   return BERTH_OK;
 }
 
-// After the monitor called lxc start(): waits until LXC reports RUNNING (or
-// the monitor ends first, for a very short process or a failure). LXC has
-// no start callback, so the state is polled with a short backoff.
-int32_t await_running(const berth_container &c, ContainerRecord *r, sdk::Child *monitor,
-                      berth_error *err) {
-  LxcHandle lxc = open_lxc(*r);
-  if (!lxc) return fail(err, BERTH_E_INTERNAL, "lxc_container_new(%s) failed", r->name.c_str());
-  for (long backoff = 100;; backoff = std::min(backoff * 2, 2000L)) {
-    if (!is_my_running_child(monitor->pid())) break;
-    const char *state = lxc->state(lxc.get());
-    if (state != nullptr && std::strcmp(state, "RUNNING") == 0) {
-      r->init_pid = lxc->init_pid(lxc.get());
-      if (r->init_pid > 0) return BERTH_OK;
+// After the fork: waits until LXC has the container running (or the monitor
+// ends first, for a very short process or a failure). LXC answers commands
+// on its socket only once the container runs, so one init_pid request that
+// gets a pid is the RUNNING event; before LXC has created the socket the
+// request is refused at once, and the monitor's pidfd is what we sleep on.
+int32_t await_running(const berth_container &c, ContainerRecord *r, lxc_container *lxc,
+                      sdk::Child *monitor, berth_error *err) {
+  sdk::UniqueFd pidfd(open_pidfd(monitor->pid()));
+  for (long backoff_us = 100;; backoff_us = std::min(backoff_us * 2, 2000L)) {
+    pid_t pid = lxc->init_pid(lxc);
+    if (pid > 0) {
+      r->init_pid = pid;
+      return BERTH_OK;
     }
-    sleep_for_us(backoff);
+    if (!is_my_running_child(monitor->pid())) break;
+    if (pidfd)
+      pidfd_wait(pidfd.get(), backoff_us);
+    else
+      sleep_for_us(backoff_us);
   }
   // The monitor is gone: either the process already ran to its end, or LXC
   // failed to start it.
@@ -129,6 +112,10 @@ int32_t await_running(const berth_container &c, ContainerRecord *r, sdk::Child *
   int status = 0;
   berth_error ignored{};
   monitor->wait(&status, &ignored);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kStdioFailed)
+    return fail(err, BERTH_E_SYSTEM,
+                "lxc monitor of %s could not place the container's stdin/stdout/stderr on fds 0-2",
+                r->name.c_str());
   std::string why = lxc_errors(log_path(c));
   return fail(err, BERTH_E_SYSTEM, "lxc could not start container %s: %s (liblxc log: %s)",
               r->name.c_str(), why.empty() ? "no error logged" : why.c_str(), log_path(c).c_str());
@@ -146,28 +133,39 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
 
   ContainerRecord record = new_record(*c);
   ::unlink(exit_status_path(*c).c_str());
-  ::unlink(oom_flag_path(*c).c_str());
   record.memory_limited = spec->memory_bytes > 0;
   // LXC checks that its lxcpath exists; a private one keeps /var/lib/lxc clean.
   if (::mkdir(record.lxcpath.c_str(), 0700) != 0 && errno != EEXIST)
     return fail_errno(err, errno, "mkdir", record.lxcpath);
-  if (int32_t rc = save_record(*c, record, err)) return rc;
-  sdk::Child monitor;
   // On failure LXC has removed its cgroups and namespaces; drop our files.
   auto forget = [&] {
     std::error_code ec;
     std::filesystem::remove_all(record.lxcpath, ec);
     ::unlink(record_path(*c).c_str());
+    remove_lxc_lock_dirs(*c, record);
   };
-  if (int32_t rc = launch_monitor(*c, record, items, *spec, *stdio, &monitor, err)) {
+  if (int32_t rc = save_record(*c, record, err)) {
+    forget();
+    return rc;
+  }
+  sdk::Child monitor;
+  LxcHandle lxc;
+  if (int32_t rc = launch_monitor(*c, record, items, *spec, *stdio, &monitor, &lxc, err)) {
     forget();
     return rc;
   }
   record.monitor_pid = monitor.pid();
-  if (int32_t rc = await_running(*c, &record, &monitor, err)) {
+  if (int32_t rc = await_running(*c, &record, lxc.get(), &monitor, err)) {
+    lxc.reset();
+    berth_error cleanup{};
+    if (remove_stray_cgroups(record.name, &cleanup) != BERTH_OK) {
+      std::string msg = std::string(err->message) + "; cleaning up: " + cleanup.message;
+      std::snprintf(err->message, sizeof err->message, "%s", msg.c_str());
+    }
     forget();
     return rc;
   }
+  lxc.reset();
   if (record.init_pid > 0) {
     ProcessCgroups cgroups;
     berth_error cg_err{};
@@ -177,11 +175,9 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
       record.cgroup_dirs.push_back(cgroups.procs_dir);
       for (const sdk::CgroupDir &d : cgroups.dirs)
         if (d.path != cgroups.procs_dir) record.cgroup_dirs.push_back(d.path);
-      if (record.memory_limited && !cgroups.memory_dir.empty()) {
-        pid_t watcher = 0;
-        if (start_oom_watch(cgroups.memory_dir, cgroups.memory_unified, oom_flag_path(*c), &watcher,
-                            &cg_err) == BERTH_OK)
-          record.oom_watch_pid = watcher;
+      if (record.memory_limited) {
+        record.memory_dir = cgroups.memory_dir;
+        record.memory_unified = cgroups.memory_unified;
       }
     }
   }
@@ -191,17 +187,45 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   return BERTH_OK;
 }
 
+// Blocks until our child `monitor` ends, meanwhile catching an OOM kill in
+// the container's memory cgroup (see oom_watch.hpp). Returns the wait status.
+int32_t wait_monitor(const ContainerRecord &r, int *status, bool *oom, berth_error *err) {
+  pid_t pid = static_cast<pid_t>(r.monitor_pid);
+  OomWatch watch;
+  berth_error ignored{};
+  // Best effort, as the flag is (OOM_REPORT is not declared): a watch that
+  // cannot be armed only loses the flag.
+  if (!r.memory_dir.empty() &&
+      OomWatch::arm(r.memory_dir, r.memory_unified, &watch, &ignored) == BERTH_OK) {
+    watch.check();  // an OOM before we armed
+    sdk::UniqueFd pidfd(open_pidfd(pid));
+    while (pidfd && watch.fd() >= 0) {
+      pollfd p[2] = {{pidfd.get(), POLLIN, 0}, {watch.fd(), watch.events(), 0}};
+      int n = ::poll(p, 2, -1);
+      if (n < 0 && errno != EINTR) break;
+      if (n > 0 && p[1].revents != 0) watch.check();
+      if (n > 0 && p[0].revents != 0) break;
+    }
+  }
+  pid_t got;
+  do {
+    got = ::waitpid(pid, status, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) return fail_errno(err, errno, "waitpid", "lxc monitor of " + r.name);
+  watch.check();
+  *oom = watch.oom_seen();
+  return BERTH_OK;
+}
+
 int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err) {
   ContainerRecord r;
   if (int32_t rc = load_record(*c, &r, err)) return rc;
   int started = 0, error_num = 0;
-  int status = 0;
-  pid_t got;
-  do {
-    got = ::waitpid(static_cast<pid_t>(r.monitor_pid), &status, 0);
-  } while (got < 0 && errno == EINTR);
-  if (got < 0 && errno != ECHILD) return fail_errno(err, errno, "waitpid", "lxc monitor");
-  if (got < 0) {
+  bool oom = false;
+  if (is_my_child(static_cast<pid_t>(r.monitor_pid))) {
+    int status = 0;
+    if (int32_t rc = wait_monitor(r, &status, &oom, err)) return rc;
+  } else {
     // Not our child (another process started it): follow LXC's state.
     LxcHandle lxc = open_lxc(r);
     if (lxc) lxc->wait(lxc.get(), "STOPPED", -1);
@@ -231,16 +255,7 @@ int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err)
     else
       out->exit_code = code;
   }
-  if (r.oom_watch_pid > 0) {
-    // An OOM kill is a SIGKILL: only then is the watcher's verdict worth
-    // waiting for (it exits on the OOM event or when the cgroup goes).
-    if (out->signal != SIGKILL || !reap_within(static_cast<pid_t>(r.oom_watch_pid), 3000)) {
-      if (is_my_running_child(static_cast<pid_t>(r.oom_watch_pid)))
-        ::kill(static_cast<pid_t>(r.oom_watch_pid), SIGKILL);
-      reap_within(static_cast<pid_t>(r.oom_watch_pid), 1000);
-    }
-    if (sdk::path_exists(oom_flag_path(*c))) out->flags |= BERTH_EXIT_OOM_KILLED;
-  }
+  if (oom) out->flags |= BERTH_EXIT_OOM_KILLED;
   return BERTH_OK;
 }
 
@@ -330,27 +345,41 @@ int32_t remove_cgroup_dir(const std::string &dir, const std::string &name, berth
   return BERTH_OK;
 }
 
+// A start that failed inside LXC can leave lxc.monitor.NAME (and
+// lxc.payload.NAME) behind: LXC does not always remove what it made before
+// the failure, and no cgroup was recorded. Looks where LXC puts them.
+int32_t remove_stray_cgroups(const std::string &name, berth_error *err) {
+  sdk::CgroupMounts mounts;
+  berth_error ignored{};
+  if (sdk::detect_cgroup_mounts(&mounts, &ignored) != BERTH_OK) return BERTH_OK;
+  for (const std::string &dir : possible_container_cgroups(mounts, name))
+    if (int32_t rc = remove_cgroup_dir(dir, name, err)) return rc;
+  return BERTH_OK;
+}
+
 int32_t destroy(const berth_container *c, berth_error *err) {
   ContainerRecord r;
   berth_error missing{};
   if (load_record(*c, &r, &missing) != BERTH_OK) return BERTH_OK;  // nothing recorded
-  LxcHandle lxc = open_lxc(r);
-  if (lxc && lxc->is_running(lxc.get())) {
-    lxc->stop(lxc.get());
-    lxc->wait(lxc.get(), "STOPPED", 10);
-  }
-  // Our own children (destroy without wait, in the monitor): reap them.
-  for (int64_t pid : {r.monitor_pid, r.oom_watch_pid}) {
-    if (!is_my_running_child(static_cast<pid_t>(pid))) {
-      reap_within(static_cast<pid_t>(pid), 0);
-      continue;
-    }
-    if (pid == r.oom_watch_pid) ::kill(static_cast<pid_t>(pid), SIGKILL);
-    if (!reap_within(static_cast<pid_t>(pid), 10000)) {
-      ::kill(static_cast<pid_t>(pid), SIGKILL);
-      reap_within(static_cast<pid_t>(pid), 1000);
+  int started = 0, error_num = 0;
+  // The exit-status file is written after LXC's start() returned, that is
+  // after LXC tore the container down: then there is nothing to stop.
+  if (!read_exit_file(*c, &started, &error_num)) {
+    LxcHandle lxc = open_lxc(r);
+    if (lxc && lxc->is_running(lxc.get())) {
+      lxc->stop(lxc.get());
+      lxc->wait(lxc.get(), "STOPPED", 10);
     }
   }
+  // Our own child (destroy without wait, in the monitor): reap it.
+  pid_t monitor = static_cast<pid_t>(r.monitor_pid);
+  if (is_my_child(monitor) && !reap_within(monitor, 10000)) {
+    ::kill(monitor, SIGKILL);
+    reap_within(monitor, 1000);
+  }
+  // Nothing recorded and no finished run: a start that failed inside LXC.
+  if (r.cgroup_dirs.empty() && (!read_exit_file(*c, &started, &error_num) || started != 1))
+    if (remove_stray_cgroups(r.name, err) != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);
   // LXC removes its cgroups when its monitor ends normally; after a dead
   // monitor they remain, with the container's processes and lxc.monitor.*.
   for (const std::string &dir : r.cgroup_dirs) {
@@ -363,6 +392,7 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   std::error_code ec;
   std::filesystem::remove_all(r.lxcpath, ec);
   ::unlink(record_path(*c).c_str());
+  remove_lxc_lock_dirs(*c, r);
   return BERTH_OK;
 }
 

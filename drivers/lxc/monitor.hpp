@@ -1,19 +1,22 @@
-// The LXC monitor: a forked process that configures an lxc_container and
-// blocks in its start(c, useinit=1, argv) — LXC's application-container mode
-// (as lxc-execute): LXC's static init is pid 1, reaps, forwards signals and
+// The LXC monitor: a forked process blocked in liblxc's
+// start(c, useinit=1, argv) — LXC's application-container mode (as
+// lxc-execute): LXC's static init is pid 1, reaps, forwards signals and
 // exits with the process's status (128+N for signal N). Not daemonized, so
 // the container inherits this process's fds 0-2, which are the core's stdio:
 // stdout and stderr stay separate, and with a tty LXC's init makes fd 0 the
 // controlling terminal.
 //
-// Protocol with the driver: a SyncPipe carries a berth_error when the
-// configuration is refused (LXC's message, e.g. an unknown key); its close
-// without a report means start() was called. When start() returns the
-// monitor writes "STARTED ERROR_NUM" to the exit-status file.
+// The container is configured in the calling process before the fork (LXC
+// refuses a bad item right there, with its message in the log file set by
+// lxc.log.file, and nothing is forked), so the child only installs stdio and
+// calls start(): no round trip between the two. When start() returns the
+// monitor writes "STARTED ERROR_NUM" to the exit-status file and exits 0
+// (1 when start() failed, kStdioFailed when it could not place the stdio).
 #pragma once
 
 #include "container_record.hpp"
 #include "lxc_config.hpp"
+#include "lxc_handle.hpp"
 
 #include <berth/driver.h>
 #include <berth/sdk/process.hpp>
@@ -22,8 +25,14 @@
 
 namespace berth::lxc {
 
+// The monitor's exit code when it could not install the container's stdio.
+constexpr int kStdioFailed = 125;
+
+// On success *monitor owns the forked monitor and *lxc is this process's
+// handle on the configured container (to ask LXC for its state).
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
-                       const berth_stdio &stdio, sdk::Child *monitor, berth_error *err);
+                       const berth_stdio &stdio, sdk::Child *monitor, LxcHandle *lxc,
+                       berth_error *err);
 
 }  // namespace berth::lxc

@@ -59,6 +59,34 @@ bool is_container_cgroup(const std::string &dir, const std::string &name) {
   return base == "lxc.payload." + name || base == "lxc.monitor." + name;
 }
 
+std::vector<std::string> possible_container_cgroups(const sdk::CgroupMounts &mounts,
+                                                    const std::string &name) {
+  std::string own;
+  berth_error ignored{};
+  sdk::read_file("/proc/self/cgroup", &own, &ignored);
+  std::vector<std::string> out;
+  for (const sdk::CgroupHierarchy &h : mounts.hierarchies) {
+    std::vector<std::string> bases = {h.mountpoint};
+    // "ID:CONTROLLERS:PATH" lines; cgroup2's has empty CONTROLLERS.
+    std::stringstream lines(own);
+    for (std::string line; std::getline(lines, line);) {
+      size_t a = line.find(':');
+      size_t b = a == std::string::npos ? a : line.find(':', a + 1);
+      if (b == std::string::npos) continue;
+      std::string controllers = line.substr(a + 1, b - a - 1);
+      std::string path = line.substr(b + 1);
+      bool match = controllers.empty() ? h.unified : (!h.unified && h.controllers == controllers);
+      if (match && path != "/") bases.push_back(h.mountpoint + path);
+    }
+    for (const std::string &base : bases)
+      for (const char *kind : {"lxc.payload.", "lxc.monitor."}) {
+        std::string dir = base + "/" + kind + name;
+        if (is_container_cgroup(dir, name)) out.push_back(dir);
+      }
+  }
+  return out;
+}
+
 std::vector<int64_t> cgroup_procs(const std::string &dir) {
   std::vector<int64_t> pids;
   std::ifstream in(dir + "/cgroup.procs");

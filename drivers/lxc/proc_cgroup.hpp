@@ -28,6 +28,13 @@ int32_t process_cgroups(int64_t pid, const std::string &leaf, const sdk::CgroupM
 // removes nothing else.
 bool is_container_cgroup(const std::string &dir, const std::string &name);
 
+// Where LXC may have made the cgroups of container NAME when none was
+// recorded (a start that failed before the container ran): lxc.payload.NAME
+// and lxc.monitor.NAME at the root of each mounted hierarchy and below this
+// process's own cgroup there. Only names is_container_cgroup accepts.
+std::vector<std::string> possible_container_cgroups(const sdk::CgroupMounts &mounts,
+                                                    const std::string &name);
+
 // Host pids listed in DIR/cgroup.procs; an already removed cgroup is empty.
 std::vector<int64_t> cgroup_procs(const std::string &dir);
 
