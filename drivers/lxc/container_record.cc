@@ -3,10 +3,9 @@
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/state_file.hpp>
+#include <berth/sdk/text.hpp>
 
 #include <unistd.h>
-
-#include <sstream>
 
 namespace berth::lxc {
 
@@ -66,9 +65,8 @@ int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *e
   r->memory_limited = limited == "1";
   r->memory_unified = unified == "1";
   r->cgroup_dirs.clear();
-  std::stringstream ss(dirs);
-  for (std::string d; std::getline(ss, d, ':');)
-    if (!d.empty()) r->cgroup_dirs.push_back(d);
+  for (std::string &d : sdk::split(dirs, ':'))
+    if (!d.empty()) r->cgroup_dirs.push_back(std::move(d));
   return BERTH_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
+#include <berth/sdk/text.hpp>
 
 #include <lxc/lxccontainer.h>
 #include <poll.h>
@@ -27,7 +28,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 namespace berth::lxc {
@@ -52,8 +52,16 @@ int32_t remove_stray_cgroups(const std::string &name, berth_error *err);
 
 // "STARTED ERROR_NUM" from the monitor; false when it is not there (yet).
 bool read_exit_file(const berth_container &c, int *started, int *error_num) {
-  std::ifstream in(exit_status_path(c));
-  return static_cast<bool>(in >> *started >> *error_num);
+  std::string text;
+  berth_error ignored{};
+  if (sdk::read_file(exit_status_path(c), &text, &ignored) != BERTH_OK) return false;
+  std::vector<std::string> fields = sdk::words(text);
+  int64_t a = 0, b = 0;
+  if (fields.size() < 2 || !sdk::parse_int64(fields[0], &a) || !sdk::parse_int64(fields[1], &b))
+    return false;
+  *started = static_cast<int>(a);
+  *error_num = static_cast<int>(b);
+  return true;
 }
 
 int32_t probe(char *info, size_t info_size, berth_error *err) {

@@ -1,16 +1,19 @@
 #include "lxc_log.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <berth/sdk/file.hpp>
+#include <berth/sdk/text.hpp>
+
+#include <algorithm>
 
 namespace berth::lxc {
 
 std::string lxc_errors(const std::string &log_path, long from) {
-  std::ifstream in(log_path);
-  if (!in) return "";
-  in.seekg(from);
-  std::string line, joined;
-  while (std::getline(in, line)) {
+  std::string text;
+  berth_error ignored{};
+  if (sdk::read_file(log_path, &text, &ignored) != BERTH_OK) return "";
+  if (from > 0) text.erase(0, std::min<size_t>(static_cast<size_t>(from), text.size()));
+  std::string joined;
+  for (const std::string &line : sdk::split(text, '\n')) {
     bool error =
         line.find(" ERROR ") != std::string::npos || line.find(" CRIT ") != std::string::npos ||
         line.find(" ALERT ") != std::string::npos || line.find(" FATAL ") != std::string::npos;

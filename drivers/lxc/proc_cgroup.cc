@@ -2,9 +2,7 @@
 
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
-
-#include <fstream>
-#include <sstream>
+#include <berth/sdk/text.hpp>
 
 namespace berth::lxc {
 
@@ -14,8 +12,7 @@ int32_t process_cgroups(int64_t pid, const std::string &leaf, const sdk::CgroupM
   std::string text;
   std::string path = "/proc/" + std::to_string(pid) + "/cgroup";
   if (int32_t rc = sdk::read_file(path, &text, err)) return rc;
-  std::stringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
+  for (const std::string &line : sdk::split(text, '\n')) {
     size_t a = line.find(':');
     size_t b = a == std::string::npos ? a : line.find(':', a + 1);
     if (b == std::string::npos) continue;
@@ -68,8 +65,7 @@ std::vector<std::string> possible_container_cgroups(const sdk::CgroupMounts &mou
   for (const sdk::CgroupHierarchy &h : mounts.hierarchies) {
     std::vector<std::string> bases = {h.mountpoint};
     // "ID:CONTROLLERS:PATH" lines; cgroup2's has empty CONTROLLERS.
-    std::stringstream lines(own);
-    for (std::string line; std::getline(lines, line);) {
+    for (const std::string &line : sdk::split(own, '\n')) {
       size_t a = line.find(':');
       size_t b = a == std::string::npos ? a : line.find(':', a + 1);
       if (b == std::string::npos) continue;
@@ -89,8 +85,13 @@ std::vector<std::string> possible_container_cgroups(const sdk::CgroupMounts &mou
 
 std::vector<int64_t> cgroup_procs(const std::string &dir) {
   std::vector<int64_t> pids;
-  std::ifstream in(dir + "/cgroup.procs");
-  for (int64_t pid; in >> pid;) pids.push_back(pid);
+  std::string text;
+  berth_error ignored{};
+  if (sdk::read_file(dir + "/cgroup.procs", &text, &ignored) != BERTH_OK) return pids;
+  for (const std::string &word : sdk::words(text)) {
+    int64_t pid = 0;
+    if (sdk::parse_int64(word, &pid)) pids.push_back(pid);
+  }
   return pids;
 }
 
