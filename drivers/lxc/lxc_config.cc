@@ -278,7 +278,10 @@ int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,
   out->push_back({"lxc.tty.max", "0"});
   out->push_back({"lxc.pty.max", "1024"});
   out->push_back({"lxc.autodev", "1"});
-  out->push_back({"lxc.mount.auto", "proc:mixed sys:ro cgroup:mixed"});
+  // /proc (its sys/ read-only) and /sys read-only, as the native driver
+  // mounts them. No /sys/fs/cgroup (native has none either): on a v1 host
+  // cgroup:mixed would cost the start a mount per hierarchy.
+  out->push_back({"lxc.mount.auto", "proc:mixed sys:ro"});
   if (spec.hostname != nullptr) out->push_back({"lxc.uts.name", spec.hostname});
   for (uint32_t i = 0; i < spec.env_count; ++i) {
     std::string kv = spec.env[i] == nullptr ? "" : spec.env[i];
