@@ -404,13 +404,17 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   return BERTH_OK;
 }
 
-// Not declared: OOM_REPORT (the watcher below still sets the flag when it
-// sees the OOM, but a hog killed before the watcher is armed is missed),
-// TTY (not verified yet), SECCOMP, NS_USER.
+// TTY: the core's pty slave is the monitor's fds 0-2, which LXC's init
+// passes on (lxc.console.path = none) and makes the controlling terminal.
+// Inside, the container's own devpts is mounted on /dev/pts, so ttyname()
+// finds no name for it ("tty" says "not a tty") although isatty() holds.
+// Not declared: OOM_REPORT (wait() still sets the flag when it sees the OOM,
+// but a hog killed and its cgroup removed before wait() arms the watch is
+// missed), SECCOMP, NS_USER.
 constexpr uint64_t kFeatures =
     BERTH_FEATURE_NS_PID | BERTH_FEATURE_NS_MOUNT | BERTH_FEATURE_NS_UTS | BERTH_FEATURE_NS_IPC |
     BERTH_FEATURE_NS_NET | BERTH_FEATURE_NS_CGROUP | BERTH_FEATURE_LIMIT_MEMORY |
-    BERTH_FEATURE_LIMIT_CPU | BERTH_FEATURE_LIMIT_PIDS | BERTH_FEATURE_STDIN |
+    BERTH_FEATURE_LIMIT_CPU | BERTH_FEATURE_LIMIT_PIDS | BERTH_FEATURE_TTY | BERTH_FEATURE_STDIN |
     BERTH_FEATURE_SEPARATE_STDERR | BERTH_FEATURE_BIND_MOUNTS | BERTH_FEATURE_READONLY_MOUNTS |
     BERTH_FEATURE_READONLY_ROOTFS | BERTH_FEATURE_NETWORK_NONE | BERTH_FEATURE_NETWORK_HOST |
     BERTH_FEATURE_USER_SWITCH | BERTH_FEATURE_PIDS_LISTING | BERTH_FEATURE_HOSTNAME |
