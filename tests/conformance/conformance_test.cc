@@ -238,7 +238,9 @@ TEST_P(Conformance, MemoryLimitKillsTheHogWith137AndTheOomFlag) {
   Result inspect = berth({"inspect", "hog"});
   ASSERT_EQ(inspect.status, 0) << inspect.describe();
   auto j = nlohmann::json::parse(inspect.out);
-  if (has("oom-report")) EXPECT_TRUE(j["oom_killed"].get<bool>()) << inspect.out;
+  if (has("oom-report")) {
+    EXPECT_TRUE(j["oom_killed"].get<bool>()) << inspect.out;
+  }
   Result rm = berth({"rm", "hog"});
   EXPECT_EQ(rm.status, 0) << rm.describe();
 }
@@ -431,8 +433,8 @@ TEST_P(Conformance, BestEffortRunsAndWarnsForEachIgnoredField) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Conformance, ::testing::ValuesIn(drivers_under_test()),
-                         [](const ::testing::TestParamInfo<std::string> &info) {
-                           return info.param;
+                         [](const ::testing::TestParamInfo<std::string> &param) {
+                           return param.param;
                          });
 
 // Not per driver: the core's own refusals.
