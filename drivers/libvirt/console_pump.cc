@@ -53,10 +53,15 @@ void ConsolePump::pump_output() {
   for (;;) {
     int n = virStreamRecv(stream_, buf, sizeof(buf));
     if (n <= 0) break;  // 0: console closed; -1: stream error or abort
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      writing_ = true;
+    }
     // A reader that went away (EPIPE) must not stall the container: keep
     // draining and counting so the exit handshake completes.
     write_all(stdout_fd_, buf, static_cast<size_t>(n));
     std::lock_guard<std::mutex> lock(mutex_);
+    writing_ = false;
     received_ += n;
     changed_.notify_all();
   }
@@ -92,10 +97,30 @@ void ConsolePump::pump_input() {
   }
 }
 
-int64_t ConsolePump::wait_for_output(int64_t bytes) {
+int64_t ConsolePump::wait_for_output(int64_t bytes, std::chrono::milliseconds stall) {
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return received_ >= bytes || output_ended_; });
-  return received_;
+  for (;;) {
+    if (received_ >= bytes || output_ended_ || interrupted_) return received_;
+    int64_t before = received_;
+    bool progressed = changed_.wait_for(lock, stall, [&] {
+      return received_ != before || output_ended_ || interrupted_ || writing_;
+    });
+    if (!progressed) return received_;  // the console stopped delivering
+    // Busy writing to a slow reader: wait for that write, not the clock.
+    changed_.wait(lock, [&] { return !writing_ || output_ended_ || interrupted_; });
+  }
+}
+
+bool ConsolePump::wait_for_end(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait_for(lock, limit, [&] { return output_ended_ || interrupted_; });
+  return output_ended_;
+}
+
+void ConsolePump::interrupt() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  interrupted_ = true;
+  changed_.notify_all();
 }
 
 void ConsolePump::finish() {

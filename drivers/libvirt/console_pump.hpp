@@ -7,6 +7,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -26,9 +27,19 @@ class ConsolePump {
   ConsolePump(const ConsolePump &) = delete;
   ConsolePump &operator=(const ConsolePump &) = delete;
 
-  // Blocks until at least `bytes` arrived from the console or the console
-  // ended; returns the number received.
-  int64_t wait_for_output(int64_t bytes);
+  // Blocks until at least `bytes` arrived from the console, the console
+  // ended, interrupt() was called, or nothing arrived for `stall` while the
+  // pump was not busy writing to stdout (a slow reader of our stdout is not
+  // a stall; a console that stopped delivering is). Returns the number
+  // received.
+  int64_t wait_for_output(int64_t bytes, std::chrono::milliseconds stall);
+
+  // Blocks until the console ended, interrupt() was called or `limit`
+  // passed; true when the console ended.
+  bool wait_for_end(std::chrono::milliseconds limit);
+
+  // Makes every wait return now and from now on (the run is being ended).
+  void interrupt();
 
   // Ends the input thread (the process is gone) and waits for the output
   // thread to see the console close.
@@ -47,6 +58,8 @@ class ConsolePump {
   std::condition_variable changed_;
   int64_t received_ = 0;
   bool output_ended_ = false;
+  bool writing_ = false;  // inside write() to stdout
+  bool interrupted_ = false;
   std::thread output_;
   std::thread input_;
 };

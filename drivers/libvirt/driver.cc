@@ -92,9 +92,14 @@ int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
   State st;
   if (int32_t rc = load_state(c, &st, err); rc != BERTH_OK) return rc;
   pid_t pid = live_process(st);
-  if (pid == 0)
+  if (pid == 0) {
+    // The process is gone but the run has not ended: in the monitor (the
+    // core forwards its SIGTERM/SIGINT here) the signal ends what wait()
+    // still waits for, so it is never lost on a container that is ending.
+    if (st.count("exit_code") == 0 && monitor_abort(c)) return BERTH_OK;
     return sdk::fail(err, BERTH_E_INVALID, "kill %s: the container's process is not running",
                      c->id);
+  }
   // Straight to the process (pid 2 inside the container, under our init):
   // a pidfd pins it, so a recycled pid can never receive the signal.
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
@@ -167,8 +172,10 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   // virDomainDestroy is synchronous for LXC: the processes are killed and
   // libvirt has removed the machine cgroup when it returns.
   if (dom && virDomainIsActive(dom.get()) == 1 && virDomainDestroy(dom.get()) < 0) {
+    // Stopped meanwhile (by libvirtd itself, as the domain's controller has
+    // usually just exited): inactive, or already gone as a transient domain.
     virErrorPtr e = virGetLastError();
-    if (e == nullptr || e->code != VIR_ERR_OPERATION_INVALID)  // stopped meanwhile
+    if (e == nullptr || (e->code != VIR_ERR_OPERATION_INVALID && e->code != VIR_ERR_NO_DOMAIN))
       return fail_libvirt(err, BERTH_E_SYSTEM, "virDomainDestroy(" + value(st, "domain") + ")");
   }
   monitor_forget(c);

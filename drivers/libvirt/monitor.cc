@@ -3,14 +3,13 @@
 #include "console_pump.hpp"
 #include "control_socket.hpp"
 #include "domain_xml.hpp"
-#include "event_loop.hpp"
 #include "libvirt_api.hpp"
 #include "machine_cgroup.hpp"
+#include "process_watch.hpp"
 #include "state.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -22,7 +21,6 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -35,54 +33,25 @@ namespace {
 
 constexpr int kInitConnectTimeoutMs = 30000;
 constexpr int kInitAnswerTimeoutMs = 30000;
-constexpr int kStopEventGraceSeconds = 10;
-
-// Set by the lifecycle callback (event loop thread) when the domain stops.
-// Shared with libvirt through the callback's opaque pointer, which libvirt
-// frees with its free callback after deregistration, so a late event never
-// touches freed memory.
-struct StopSignal {
-  std::string domain;
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool stopped = false;
-  int detail = 0;
-  int wake_fd = -1;  // eventfd, written once when stopped (for poll)
-  ~StopSignal() {
-    if (wake_fd >= 0) close(wake_fd);
-  }
-};
-
-int on_lifecycle(virConnectPtr, virDomainPtr dom, int event, int detail, void *opaque) {
-  auto &sig = **static_cast<std::shared_ptr<StopSignal> *>(opaque);
-  const char *name = virDomainGetName(dom);
-  if (event != VIR_DOMAIN_EVENT_STOPPED || name == nullptr || sig.domain != name) return 0;
-  std::lock_guard<std::mutex> lock(sig.mutex);
-  if (!sig.stopped) {
-    sig.stopped = true;
-    sig.detail = detail;
-    uint64_t one = 1;
-    ssize_t ignored = write(sig.wake_fd, &one, sizeof(one));
-    (void)ignored;
-  }
-  sig.cv.notify_all();
-  return 0;
-}
-
-void free_signal(void *opaque) {
-  delete static_cast<std::shared_ptr<StopSignal> *>(opaque);
-}
+// Once init has said the process exited, the rest of the container's end is
+// libvirt_lxc's: reap init, tell libvirtd, exit. It takes milliseconds; the
+// bound only matters when the controller itself hangs.
+constexpr auto kControllerExitGrace = std::chrono::seconds(10);
+// A console that delivers nothing for this long (while our stdout is not
+// the one holding it up) has stopped; the bytes init still counts are lost.
+constexpr auto kConsoleStall = std::chrono::seconds(10);
+// After kill() found the process gone, how long init may still take to
+// report its exit status before the run ends without it.
+constexpr int kReportAfterAbortMs = 2000;
 
 // Everything of one running container in the monitor process. Members are
-// destroyed bottom-up: the pump before the console stream, the callback
-// before the connection, the event loop last.
+// destroyed bottom-up: the pump before the console stream, the stream
+// before the connection.
 struct Running {
-  EventLoopUser loop;
   Connection conn;
-  int callback_id = -1;
-  std::shared_ptr<StopSignal> stop = std::make_shared<StopSignal>();
   Domain dom;
   Stream console;
+  Fd controller;  // pidfd of the domain's libvirt_lxc process
   Fd listener;
   Fd ctl;
   Fd stdout_fd;
@@ -92,6 +61,25 @@ struct Running {
   Fd termios_fd;  // the core's terminal we made raw, to restore
   termios saved_termios{};
 
+  // Set by kill() in this process when the container's process is already
+  // gone: whatever wait() still waits for (init's report, the console, the
+  // controller) is given up, so a signal to `berth run` always ends it.
+  std::mutex abort_mutex;
+  Fd abort_fd{eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+
+  void abort() {
+    std::lock_guard<std::mutex> lock(abort_mutex);
+    uint64_t one = 1;
+    ssize_t ignored = write(abort_fd.get(), &one, sizeof(one));
+    (void)ignored;
+    if (pump) pump->interrupt();
+  }
+
+  void stop_pump() {
+    std::lock_guard<std::mutex> lock(abort_mutex);
+    pump.reset();
+  }
+
   void release_stdio() {
     if (termios_fd.get() >= 0) tcsetattr(termios_fd.get(), TCSANOW, &saved_termios);
     termios_fd.reset();
@@ -100,11 +88,16 @@ struct Running {
   }
 
   ~Running() {
-    pump.reset();
+    stop_pump();
     release_stdio();
-    if (callback_id >= 0) virConnectDomainEventDeregisterAny(conn.get(), callback_id);
   }
 };
+
+int ms_until(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
 
 // The containers this process started and has not destroyed. Keyed by
 // container id; the one other piece of process-wide state, needed because
@@ -216,7 +209,6 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
     return sdk::fail_errno(err, errno, "access", init_path + " (the libvirt driver's init)");
   if (find_running(c->id) != nullptr)
     return sdk::fail(err, BERTH_E_INVALID, "container %s is already started", c->id);
-  if (int32_t rc = ensure_event_impl(err); rc != BERTH_OK) return rc;
 
   const std::string name = domain_name(c);
   const std::string run_dir = std::string(c->state_dir) + "/run";
@@ -224,9 +216,7 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
     return sdk::fail_errno(err, errno, "mkdir", run_dir);
 
   auto r = std::make_shared<Running>();
-  r->stop->domain = name;
-  r->stop->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (r->stop->wake_fd < 0) return sdk::fail_errno(err, errno, "eventfd", name);
+  if (r->abort_fd.get() < 0) return sdk::fail_errno(err, errno, "eventfd", name);
 
   auto fail_cleanup = [&](int32_t rc) {
     abandon(*r, c);
@@ -236,16 +226,6 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
       rc != BERTH_OK)
     return fail_cleanup(rc);
   if (int32_t rc = open_connection(opt.uri, &r->conn, err); rc != BERTH_OK) return fail_cleanup(rc);
-
-  // Registered before the domain exists: a process that ends at once still
-  // produces its STOPPED event for us.
-  r->callback_id =
-      virConnectDomainEventRegisterAny(r->conn.get(), nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
-                                       new std::shared_ptr<StopSignal>(r->stop), free_signal);
-  if (r->callback_id < 0)
-    return fail_cleanup(
-        fail_libvirt(err, BERTH_E_SYSTEM, "virConnectDomainEventRegisterAny(" + name + ")"));
 
   struct sysinfo si {};
   if (sysinfo(&si) < 0) return fail_cleanup(sdk::fail_errno(err, errno, "sysinfo", "RAM"));
@@ -271,6 +251,21 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
     return fail_cleanup(fail_libvirt(err, BERTH_E_SYSTEM, "virDomainCreateXML(" + name + ")"));
   r->dom = Domain(dom);
 
+  // The domain's id is its libvirt_lxc controller's pid. The controller
+  // exits right after init (the container's pid 1) has ended, so its pidfd
+  // tells when the container is over without relying on libvirtd to notice
+  // and report it.
+  if (int32_t rc =
+          open_controller(static_cast<pid_t>(virDomainGetID(dom)), name, &r->controller, err);
+      rc != BERTH_OK) {
+    if (rc == BERTH_E_NO_CONTAINER)
+      return fail_cleanup(sdk::fail(err, BERTH_E_SYSTEM,
+                                    "domain %s stopped as soon as it started; see "
+                                    "/var/log/libvirt/lxc/%s.log",
+                                    name.c_str(), name.c_str()));
+    return fail_cleanup(rc);
+  }
+
   // The console first: init starts the process only after "go", so not a
   // byte of output is written before somebody reads it.
   r->console = Stream(virStreamNew(r->conn.get(), 0));
@@ -280,19 +275,13 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
 
   // Wait for init's connection, or for the domain to stop first (init could
   // not even run).
-  {
-    pollfd pf[2] = {{r->listener.get(), POLLIN, 0}, {r->stop->wake_fd, POLLIN, 0}};
-    int n;
-    do {
-      n = poll(pf, 2, kInitConnectTimeoutMs);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0 || (pf[0].revents & POLLIN) == 0) {
-      return fail_cleanup(
-          sdk::fail(err, BERTH_E_SYSTEM,
-                    "domain %s: berth-libvirt-init never reached its control socket (%s); see "
-                    "/var/log/libvirt/lxc/%s.log",
-                    name.c_str(), n == 0 ? "timed out" : "the domain stopped", name.c_str()));
-    }
+  if (int ready = wait_readable({r->listener.get(), r->controller.get()}, kInitConnectTimeoutMs);
+      ready != 0) {
+    return fail_cleanup(
+        sdk::fail(err, BERTH_E_SYSTEM,
+                  "domain %s: berth-libvirt-init never reached its control socket (%s); see "
+                  "/var/log/libvirt/lxc/%s.log",
+                  name.c_str(), ready < 0 ? "timed out" : "the domain stopped", name.c_str()));
   }
   pid_t init_pid = 0;
   if (int32_t rc = accept_control(r->listener.get(), 0, &r->ctl, &init_pid, err); rc != BERTH_OK)
@@ -365,43 +354,50 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
                      "container %s was not started by this process (libvirt wait works only in "
                      "the monitor)",
                      c->id);
+  // 1. init's report. Unbounded while the process runs; kill() in this
+  // process ends the wait once the process is gone (init is stuck then),
+  // giving init a moment in case its report was just on its way.
   std::string msg;
-  if (int32_t rc = recv_message(r->ctl.get(), -1, &msg, err); rc != BERTH_OK) return rc;
+  int ready = wait_readable({r->ctl.get(), r->abort_fd.get()}, -1);
+  if (ready == 1) ready = wait_readable({r->ctl.get()}, kReportAfterAbortMs);
+  if (ready == 0) {
+    if (int32_t rc = recv_message(r->ctl.get(), 0, &msg, err); rc != BERTH_OK) return rc;
+  }
   int code = 0, sig = 0, oom = 0;
   long long bytes = 0;
   if (std::sscanf(msg.c_str(), "exit %d %d %d %lld", &code, &sig, &oom, &bytes) == 4) {
-    // Everything init wrote must reach the core before init may end.
-    r->pump->wait_for_output(bytes);
+    // 2. Everything init wrote must reach the core before init may end.
+    r->pump->wait_for_output(bytes, kConsoleStall);
     std::lock_guard<std::mutex> lock(r->ctl_send_mutex);
     berth_error ignored{};
     send_message(r->ctl.get(), "drained", &ignored);
   } else {
-    // init vanished without a report: only SIGKILL (berth kill from
-    // outside the container, or a destroy) ends it that way.
+    // init vanished without a report (or never gave one): only SIGKILL
+    // (berth kill from outside the container, or a destroy) ends it that
+    // way, and the run is treated as killed.
     code = 0;
     sig = SIGKILL;
   }
-  // The process is over; init ends right after "drained" (its socket
-  // closing says so). The STOPPED lifecycle event normally follows within
-  // milliseconds. libvirt 9.0 can lose its monitor connection to the
-  // libvirt_lxc controller under load ("Dropping event 1 because libvirtd is
-  // not connected" in the domain's log); the domain then stays "running" in
-  // libvirtd with no process left and no event ever comes. So once init is
-  // gone the wait for the event is bounded: the exit status is already
-  // known, and destroy() removes the stale domain.
-  for (std::string rest;;) {
-    berth_error ignored{};
-    if (recv_message(r->ctl.get(), -1, &rest, &ignored) != BERTH_OK || rest.empty()) break;
-  }
-  {
-    std::unique_lock<std::mutex> lock(r->stop->mutex);
-    r->stop->cv.wait_for(lock, std::chrono::seconds(kStopEventGraceSeconds),
-                         [&] { return r->stop->stopped; });
-  }
+
+  // 3. The end of the container. init returns right after "drained"; then
+  // libvirt_lxc reaps it, sends libvirtd its exit event and exits. We wait
+  // for that exit itself (the controller's pidfd), not for libvirtd's
+  // STOPPED lifecycle event: libvirt 9.0's libvirtd can lose its monitor
+  // connection to the controller (the domain's log then says "End of file
+  // while reading data" from libvirtd, then "Dropping event 1 because
+  // libvirtd is not connected"), after which it never learns that the
+  // domain stopped, never sends the event, and lists the domain as running
+  // until somebody destroys it. The controller exits all the same, so
+  // waiting for it is immune to that; destroy() then removes whatever
+  // libvirtd still holds. The console ends with the controller.
+  const auto deadline = std::chrono::steady_clock::now() + kControllerExitGrace;
+  wait_readable({r->controller.get(), r->abort_fd.get()}, ms_until(deadline));
+  r->pump->wait_for_end(std::chrono::milliseconds(ms_until(deadline)));
+
   // Everything init wrote has arrived: stop the pump and let go of our
   // copies of the core's stdio now, not at destroy: the core waits for its
   // pipe or pty to see end-of-file before it calls destroy.
-  r->pump.reset();
+  r->stop_pump();
   r->release_stdio();
 
   out->exit_code = sig != 0 ? 128 + sig : code;
@@ -416,6 +412,13 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
     save_state(c, st, err);
   }
   return BERTH_OK;
+}
+
+bool monitor_abort(const berth_container *c) {
+  std::shared_ptr<Running> r = find_running(c->id);
+  if (r == nullptr) return false;
+  r->abort();
+  return true;
 }
 
 void monitor_forget(const berth_container *c) {

@@ -1,5 +1,5 @@
 // The monitor side of one libvirt container: start (domain, console, init
-// handshake) and wait (exit report, console drained, lifecycle event), and
+// handshake) and wait (exit report, console drained, controller gone), and
 // the teardown that destroy shares. Lives in the process that called start.
 #pragma once
 
@@ -27,6 +27,12 @@ std::string domain_name(const berth_container *c);
 int32_t monitor_start(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,
                       berth_start_result *out, berth_error *err);
 int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_error *err);
+
+// When this process is the container's monitor: makes its wait() stop
+// waiting for anything but what it already knows (used by kill() once the
+// container's process is gone, so a signal to `berth run` always ends it).
+// False when the container was not started by this process.
+bool monitor_abort(const berth_container *c);
 
 // Drops this process's runtime objects of the container, if any (after the
 // domain is destroyed): event callback, console, threads, connection.

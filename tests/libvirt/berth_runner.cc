@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -55,6 +56,37 @@ Result BerthRunner::run(const std::vector<std::string> &args, const std::string 
   return r;
 }
 
+Started BerthRunner::start(const std::vector<std::string> &args) const {
+  static int serial = 0;
+  Started s;
+  s.out_path = root_ + "/.bg-stdout-" + std::to_string(serial);
+  s.err_path = root_ + "/.bg-stderr-" + std::to_string(serial++);
+  std::string cmd = "exec " + shell_quote(BERTH_BIN) + " --root " + shell_quote(root_);
+  for (const std::string &a : args) cmd += " " + shell_quote(a);
+  cmd += " </dev/null >" + shell_quote(s.out_path) + " 2>" + shell_quote(s.err_path);
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  s.pid = pid;
+  return s;
+}
+
+Result BerthRunner::finish(const Started &s) {
+  int status = 0;
+  while (waitpid(s.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(s.out_path);
+  r.err = read_file(s.err_path);
+  unlink(s.out_path.c_str());
+  unlink(s.err_path.c_str());
+  return r;
+}
+
 std::vector<std::string> BerthRunner::container_ids() const {
   std::vector<std::string> ids;
   std::error_code ec;
@@ -62,6 +94,21 @@ std::vector<std::string> BerthRunner::container_ids() const {
     if (e.is_directory() && e.path().filename().string()[0] != '.')
       ids.push_back(e.path().filename().string());
   return ids;
+}
+
+int controller_pid(const std::string &container_id) {
+  virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
+  virConnectPtr conn = virConnectOpen("lxc:///system");
+  if (conn == nullptr) return -1;
+  const std::string name = "berth-" + container_id.substr(0, 58);  // as the driver names it
+  int pid = -1;
+  if (virDomainPtr d = virDomainLookupByName(conn, name.c_str()); d != nullptr) {
+    unsigned int id = virDomainGetID(d);
+    if (id != static_cast<unsigned int>(-1)) pid = static_cast<int>(id);
+    virDomainFree(d);
+  }
+  virConnectClose(conn);
+  return pid;
 }
 
 std::vector<std::string> leftovers(const std::vector<std::string> &ids) {

@@ -17,6 +17,12 @@ struct Result {
 // Quotes one argument for /bin/sh.
 std::string shell_quote(const std::string &arg);
 
+// A `berth` started in the background (see BerthRunner::start).
+struct Started {
+  int pid = -1;  // berth itself (the shell execs it)
+  std::string out_path, err_path;
+};
+
 class BerthRunner {
  public:
   BerthRunner();   // creates the temporary --root
@@ -24,6 +30,10 @@ class BerthRunner {
 
   // `berth --root ROOT ARGS...`, stdin from `stdin_file` (or /dev/null).
   Result run(const std::vector<std::string> &args, const std::string &stdin_file = "") const;
+
+  // `berth --root ROOT ARGS...` in the background; finish() waits for it.
+  Started start(const std::vector<std::string> &args) const;
+  static Result finish(const Started &s);
 
   // The ids of the containers in this root.
   std::vector<std::string> container_ids() const;
@@ -39,5 +49,9 @@ class BerthRunner {
 std::vector<std::string> leftovers(const std::vector<std::string> &ids);
 
 std::string read_file(const std::string &path);
+
+// The pid of the libvirt_lxc controller of the container's domain (libvirt's
+// id of an LXC domain), -1 when libvirt has no such running domain.
+int controller_pid(const std::string &container_id);
 
 }  // namespace berth::test
