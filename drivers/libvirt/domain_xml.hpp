@@ -19,7 +19,7 @@ inline constexpr const char *kControlSocketName = "ctl.sock";
 
 struct DomainPlan {
   std::string name;                     // the libvirt domain name
-  std::string hostname;                 // hostname set by init (defaults to the container id)
+  std::string hostname;                 // hostname set by init (the spec's or default_hostname())
   std::string init_dir;                 // host directory holding berth-libvirt-init
   std::string run_dir;                  // host directory of the control socket (state dir)
   int64_t host_memory_kib = 0;          // the host's RAM: <memory> when the spec sets no limit

@@ -200,6 +200,12 @@ std::string domain_name(const berth_container *c) {
   return "berth-" + std::string(c->id).substr(0, 58);
 }
 
+std::string default_hostname(const berth_container *c) {
+  // What the native driver (and docker) name a container's host: the first
+  // 12 characters of its id.
+  return std::string(c->id).substr(0, 12);
+}
+
 int32_t monitor_start(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,
                       berth_start_result *out, berth_error *err) {
   Options opt;
@@ -229,8 +235,8 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
 
   struct sysinfo si {};
   if (sysinfo(&si) < 0) return fail_cleanup(sdk::fail_errno(err, errno, "sysinfo", "RAM"));
-  DomainPlan plan{name, spec->hostname != nullptr ? spec->hostname : c->id, opt.init_dir, run_dir,
-                  static_cast<int64_t>(si.totalram / 1024 * si.mem_unit)};
+  DomainPlan plan{name, spec->hostname != nullptr ? spec->hostname : default_hostname(c),
+                  opt.init_dir, run_dir, static_cast<int64_t>(si.totalram / 1024 * si.mem_unit)};
   if (spec->tty) {
     winsize ws{};
     if (ioctl(stdio->stdout_fd, TIOCGWINSZ, &ws) == 0) {

@@ -24,6 +24,9 @@ std::string default_init_dir();
 
 std::string domain_name(const berth_container *c);
 
+// The hostname when the spec sets none.
+std::string default_hostname(const berth_container *c);
+
 int32_t monitor_start(const berth_container *c, const berth_spec *spec, const berth_stdio *stdio,
                       berth_start_result *out, berth_error *err);
 int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_error *err);

@@ -86,5 +86,14 @@ TEST_F(LibvirtEnd, FrozenControllerDoesNotKeepTheRunFromEnding) {
   EXPECT_EQ(r.exit_code, 3) << r.err;
 }
 
+TEST_F(LibvirtEnd, DefaultHostnameIsTheIdsFirst12CharactersAsOnNative) {
+  Result r = berth_.run(
+      {"run", "--exec-driver", "libvirt", "--rootfs", BERTH_ROOTFS, "--", "/bin/hostname"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> ids = berth_.container_ids();
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(r.out, ids[0].substr(0, 12) + "\n");
+}
+
 }  // namespace
 }  // namespace berth::test
