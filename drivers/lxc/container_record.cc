@@ -5,8 +5,6 @@
 #include <berth/sdk/state_file.hpp>
 #include <berth/sdk/text.hpp>
 
-#include <unistd.h>
-
 namespace berth::lxc {
 
 std::string record_path(const berth_container &c) {
@@ -22,7 +20,7 @@ std::string exit_status_path(const berth_container &c) {
 ContainerRecord new_record(const berth_container &c) {
   ContainerRecord r;
   r.name = std::string("berth-") + c.id;
-  r.lxcpath = std::string(c.state_dir) + "/lxc";
+  r.lxcpath = kLxcPath;
   return r;
 }
 
@@ -68,19 +66,6 @@ int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *e
   for (std::string &d : sdk::split(dirs, ':'))
     if (!d.empty()) r->cgroup_dirs.push_back(std::move(d));
   return BERTH_OK;
-}
-
-void remove_lxc_lock_dirs(const berth_container &c, const ContainerRecord &r) {
-  // liblxc's run directory is /run for root (the driver runs as root).
-  const std::string locks = "/run/lxc/lock";
-  // <state_dir> is <root>/containers/<id>/driver: its parent is this
-  // container's own directory, the last one no other container shares.
-  std::string state_dir = c.state_dir;
-  std::string own = state_dir.substr(0, state_dir.rfind('/'));
-  if (own.empty() || r.lxcpath.rfind(own + "/", 0) != 0) return;
-  for (std::string dir = r.lxcpath; dir.size() >= own.size(); dir.resize(dir.rfind('/'))) {
-    if (::rmdir((locks + dir).c_str()) != 0) return;  // not empty, or not there
-  }
 }
 
 }  // namespace berth::lxc

@@ -12,9 +12,18 @@
 
 namespace berth::lxc {
 
+// The lxcpath of every container of this driver: LXC keeps nothing there
+// (the configuration is set through the API, the log file is in the state
+// directory), it only needs the directory to exist. One shared path, because
+// liblxc makes a lock directory /run/lxc/lock/<lxcpath> for each lxcpath it
+// sees and never removes it: a private one per container would be a mkdir
+// and rmdir chain on every run, and a leak when missed. Names stay unique
+// ("berth-<id>", ids are unique on the host).
+constexpr const char *kLxcPath = "/run/berth-lxc";
+
 struct ContainerRecord {
   std::string name;         // "berth-<id>": unique because the id is
-  std::string lxcpath;      // <state_dir>/lxc: nothing under /var/lib/lxc
+  std::string lxcpath;      // kLxcPath: nothing under /var/lib/lxc
   int64_t monitor_pid = 0;  // the forked process blocked in lxc start()
   int64_t init_pid = 0;     // LXC's init (pid 1 inside), 0 until running
   bool memory_limited = false;
@@ -31,10 +40,5 @@ ContainerRecord new_record(const berth_container &c);
 int32_t save_record(const berth_container &c, const ContainerRecord &r, berth_error *err);
 // BERTH_E_NO_CONTAINER when the state directory holds no record.
 int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *err);
-
-// liblxc makes a lock directory /run/lxc/lock/<lxcpath> for every lxcpath it
-// opens and never removes it. Removes ours and its parents that belong to
-// this container alone (up to the container's own directory), if empty.
-void remove_lxc_lock_dirs(const berth_container &c, const ContainerRecord &r);
 
 }  // namespace berth::lxc

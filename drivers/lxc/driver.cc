@@ -142,16 +142,11 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   ContainerRecord record = new_record(*c);
   ::unlink(exit_status_path(*c).c_str());
   record.memory_limited = spec->memory_bytes > 0;
-  // LXC checks that its lxcpath exists; a private one keeps /var/lib/lxc clean.
+  // LXC checks that its lxcpath exists (see kLxcPath).
   if (::mkdir(record.lxcpath.c_str(), 0700) != 0 && errno != EEXIST)
     return fail_errno(err, errno, "mkdir", record.lxcpath);
-  // On failure LXC has removed its cgroups and namespaces; drop our files.
-  auto forget = [&] {
-    std::error_code ec;
-    std::filesystem::remove_all(record.lxcpath, ec);
-    ::unlink(record_path(*c).c_str());
-    remove_lxc_lock_dirs(*c, record);
-  };
+  // On failure LXC has removed its cgroups and namespaces; drop our record.
+  auto forget = [&] { ::unlink(record_path(*c).c_str()); };
   if (int32_t rc = save_record(*c, record, err)) {
     forget();
     return rc;
@@ -397,10 +392,7 @@ int32_t destroy(const berth_container *c, berth_error *err) {
       if (remove_cgroup_dir(parent + "/lxc.monitor." + r.name, r.name, err) != BERTH_OK)
         return sdk::wrap(err, "destroy " + r.name);
   }
-  std::error_code ec;
-  std::filesystem::remove_all(r.lxcpath, ec);
   ::unlink(record_path(*c).c_str());
-  remove_lxc_lock_dirs(*c, r);
   return BERTH_OK;
 }
 

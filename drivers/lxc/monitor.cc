@@ -41,7 +41,7 @@ int fd_open_on(const std::string &path) {
 // Runs in the forked monitor; never returns. Allocation-free up to start():
 // everything it needs was prepared before the fork.
 [[noreturn]] void run_monitor(lxc_container *ct, char *const *argv, const berth_stdio &stdio,
-                              int log_fd, const char *exit_file, const char *exit_tmp) {
+                              int log_fd, const char *exit_file) {
   sdk::reset_signals();
   if (sdk::install_stdio(stdio.stdin_fd, stdio.stdout_fd, stdio.stderr_fd) != 0)
     _exit(kStdioFailed);
@@ -51,12 +51,14 @@ int fd_open_on(const std::string &path) {
   bool started = ct->start(ct, 1, argv);
   char line[64];
   int len = std::snprintf(line, sizeof line, "%d %d\n", started ? 1 : 0, ct->error_num);
-  int fd = ::open(exit_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // One short write: a reader sees the whole line or an empty file, which
+  // it takes for "not written yet" (no temp file and rename: each metadata
+  // operation is felt on this disk).
+  int fd = ::open(exit_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd >= 0) {
     ssize_t ignored = ::write(fd, line, static_cast<size_t>(len));
     (void)ignored;
     ::close(fd);
-    ::rename(exit_tmp, exit_file);
   }
   _exit(started ? 0 : 1);
 }
@@ -90,12 +92,10 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   for (uint32_t i = 0; i < spec.args_count; ++i) argv.push_back(const_cast<char *>(spec.args[i]));
   argv.push_back(nullptr);
   std::string exit_file = exit_status_path(c);
-  std::string exit_tmp = exit_file + ".tmp";
   sdk::Child child;
   bool is_child = false;
   if (int32_t rc = sdk::Child::spawn(0, &child, &is_child, err)) return rc;
-  if (is_child)
-    run_monitor(ct.get(), argv.data(), stdio, log_fd, exit_file.c_str(), exit_tmp.c_str());
+  if (is_child) run_monitor(ct.get(), argv.data(), stdio, log_fd, exit_file.c_str());
   // This process only asks LXC for the container's state from now on; its
   // copy of the configuration (and of the log descriptor) is the monitor's
   // business. Dropped here, our requests' own complaints while LXC is not

@@ -34,13 +34,7 @@ class LxcDriver : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     root_ = tmpl;
   }
-  void TearDown() override {
-    std::filesystem::remove_all(root_);
-    // The lock path liblxc made for this test's root (shared by its
-    // containers, so the driver leaves it; empty once they are destroyed).
-    std::error_code ec;
-    std::filesystem::remove_all("/run/lxc/lock" + root_, ec);
-  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
   Result run(const std::string &args) {
     return sh(std::string(BERTH_BINARY) + " --root " + root_ +
               " run --rm --exec-driver lxc --rootfs " + BERTH_ROOTFS + " " + args);
@@ -52,9 +46,10 @@ class LxcDriver : public ::testing::Test {
     EXPECT_EQ(cg.out, "") << "leftover LXC cgroups";
     Result lxcpaths = sh("find " + root_ + " -name lxc -type d");
     EXPECT_EQ(lxcpaths.out, "") << "leftover lxcpath";
-    // liblxc's lock directory for our private lxcpath (/run/lxc/lock/<lxcpath>).
-    Result locks = sh("find /run/lxc/lock" + root_ + "/containers -mindepth 1 2>/dev/null");
-    EXPECT_EQ(locks.out, "") << "leftover liblxc lock directories";
+    // The driver's shared lxcpath holds nothing (LXC's configuration and
+    // log of a container live in its state directory).
+    Result lxcpath = sh("find /run/berth-lxc -mindepth 1 2>/dev/null");
+    EXPECT_EQ(lxcpath.out, "") << "something left in the driver's lxcpath";
     Result mounts = sh("grep -c " + root_ + " /proc/self/mountinfo || true");
     EXPECT_EQ(mounts.out, "0\n");
   }
