@@ -111,12 +111,6 @@ int64_t ConsolePump::wait_for_output(int64_t bytes, std::chrono::milliseconds st
   }
 }
 
-bool ConsolePump::wait_for_end(std::chrono::milliseconds limit) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait_for(lock, limit, [&] { return output_ended_ || interrupted_; });
-  return output_ended_;
-}
-
 void ConsolePump::interrupt() {
   std::lock_guard<std::mutex> lock(mutex_);
   interrupted_ = true;

@@ -34,10 +34,6 @@ class ConsolePump {
   // received.
   int64_t wait_for_output(int64_t bytes, std::chrono::milliseconds stall);
 
-  // Blocks until the console ended, interrupt() was called or `limit`
-  // passed; true when the console ended.
-  bool wait_for_end(std::chrono::milliseconds limit);
-
   // Makes every wait return now and from now on (the run is being ended).
   void interrupt();
 

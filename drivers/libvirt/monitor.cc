@@ -36,7 +36,7 @@ constexpr int kInitAnswerTimeoutMs = 30000;
 // Once init has said the process exited, the rest of the container's end is
 // libvirt_lxc's: reap init, tell libvirtd, exit. It takes milliseconds; the
 // bound only matters when the controller itself hangs.
-constexpr auto kControllerExitGrace = std::chrono::seconds(10);
+constexpr int kControllerExitGraceMs = 10000;
 // A console that delivers nothing for this long (while our stdout is not
 // the one holding it up) has stopped; the bytes init still counts are lost.
 constexpr auto kConsoleStall = std::chrono::seconds(10);
@@ -92,12 +92,6 @@ struct Running {
     release_stdio();
   }
 };
-
-int ms_until(std::chrono::steady_clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
-}
 
 // The containers this process started and has not destroyed. Keyed by
 // container id; the one other piece of process-wide state, needed because
@@ -264,11 +258,13 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
   if (int32_t rc =
           open_controller(static_cast<pid_t>(virDomainGetID(dom)), name, &r->controller, err);
       rc != BERTH_OK) {
-    if (rc == BERTH_E_NO_CONTAINER)
+    if (rc == BERTH_E_NO_CONTAINER) {
+      std::string why = err->message;
       return fail_cleanup(sdk::fail(err, BERTH_E_SYSTEM,
-                                    "domain %s stopped as soon as it started; see "
+                                    "domain %s stopped as soon as it started (%s); see "
                                     "/var/log/libvirt/lxc/%s.log",
-                                    name.c_str(), name.c_str()));
+                                    name.c_str(), why.c_str(), name.c_str()));
+    }
     return fail_cleanup(rc);
   }
 
@@ -395,14 +391,15 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
   // domain stopped, never sends the event, and lists the domain as running
   // until somebody destroys it. The controller exits all the same, so
   // waiting for it is immune to that; destroy() then removes whatever
-  // libvirtd still holds. The console ends with the controller.
-  const auto deadline = std::chrono::steady_clock::now() + kControllerExitGrace;
-  wait_readable({r->controller.get(), r->abort_fd.get()}, ms_until(deadline));
-  r->pump->wait_for_end(std::chrono::milliseconds(ms_until(deadline)));
+  // libvirtd still holds.
+  wait_readable({r->controller.get(), r->abort_fd.get()}, kControllerExitGraceMs);
 
-  // Everything init wrote has arrived: stop the pump and let go of our
-  // copies of the core's stdio now, not at destroy: the core waits for its
-  // pipe or pty to see end-of-file before it calls destroy.
+  // Everything init wrote has arrived (counted in step 2): stop the pump,
+  // aborting the console stream rather than waiting for libvirtd to end it
+  // (libvirtd does that only after its own teardown of the domain, which
+  // sleeps 200 ms when it finds the controller still exiting), and let go
+  // of our copies of the core's stdio now, not at destroy: the core waits
+  // for its pipe or pty to see end-of-file before it calls destroy.
   r->stop_pump();
   r->release_stdio();
 

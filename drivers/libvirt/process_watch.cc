@@ -33,10 +33,13 @@ int32_t open_controller(pid_t pid, const std::string &name, Fd *out, berth_error
   while (f.get() >= 0 && (n = read(f.get(), buf, sizeof(buf))) > 0) cmdline.append(buf, n);
   // Arguments are NUL-separated: "--name\0NAME\0".
   const std::string want = std::string("--name") + '\0' + name + '\0';
-  if (cmdline.find(want) == std::string::npos)
+  if (cmdline.find(want) == std::string::npos) {
+    for (char &ch : cmdline)
+      if (ch == '\0') ch = ' ';
     return sdk::fail(err, BERTH_E_NO_CONTAINER,
-                     "domain %s: pid %d is no longer its libvirt_lxc controller", name.c_str(),
-                     static_cast<int>(pid));
+                     "domain %s: pid %d is no longer its libvirt_lxc controller (it runs '%s')",
+                     name.c_str(), static_cast<int>(pid), cmdline.c_str());
+  }
   *out = std::move(pidfd);
   return BERTH_OK;
 }
