@@ -163,17 +163,22 @@ int32_t destroy(const berth_container *c, berth_error *err) {
     return BERTH_OK;  // already gone
   }
   if (rc != BERTH_OK) return rc;
+  // In the monitor, its own handle on the domain (one connection less);
+  // from any other process, a lookup.
   Connection conn;
-  if (int32_t crc = open_connection(value(st, "uri", "lxc:///system"), &conn, err); crc != BERTH_OK)
-    return sdk::wrap(err, std::string("destroy container ") + c->id);
-  Domain dom;
-  if (int32_t drc = find_domain(conn.get(), value(st, "domain"), &dom, err); drc != BERTH_OK)
-    return drc;
+  Domain dom(monitor_domain(c));
+  if (!dom) {
+    if (int32_t crc = open_connection(value(st, "uri", "lxc:///system"), &conn, err);
+        crc != BERTH_OK)
+      return sdk::wrap(err, std::string("destroy container ") + c->id);
+    if (int32_t drc = find_domain(conn.get(), value(st, "domain"), &dom, err); drc != BERTH_OK)
+      return drc;
+  }
   // virDomainDestroy is synchronous for LXC: the processes are killed and
   // libvirt has removed the machine cgroup when it returns.
-  if (dom && virDomainIsActive(dom.get()) == 1 && virDomainDestroy(dom.get()) < 0) {
-    // Stopped meanwhile (by libvirtd itself, as the domain's controller has
-    // usually just exited): inactive, or already gone as a transient domain.
+  if (dom && virDomainDestroy(dom.get()) < 0) {
+    // Stopped already (by libvirtd itself, as the domain's controller has
+    // usually just exited): inactive, or gone as a transient domain.
     virErrorPtr e = virGetLastError();
     if (e == nullptr || (e->code != VIR_ERR_OPERATION_INVALID && e->code != VIR_ERR_NO_DOMAIN))
       return fail_libvirt(err, BERTH_E_SYSTEM, "virDomainDestroy(" + value(st, "domain") + ")");

@@ -424,6 +424,12 @@ bool monitor_abort(const berth_container *c) {
   return true;
 }
 
+virDomainPtr monitor_domain(const berth_container *c) {
+  std::shared_ptr<Running> r = find_running(c->id);
+  if (r == nullptr || !r->dom || virDomainRef(r->dom.get()) < 0) return nullptr;
+  return r->dom.get();
+}
+
 void monitor_forget(const berth_container *c) {
   std::shared_ptr<Running> r;
   {

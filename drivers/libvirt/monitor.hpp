@@ -4,6 +4,7 @@
 #pragma once
 
 #include <berth/driver.h>
+#include <libvirt/libvirt.h>
 
 #include <string>
 
@@ -36,6 +37,10 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
 // container's process is gone, so a signal to `berth run` always ends it).
 // False when the container was not started by this process.
 bool monitor_abort(const berth_container *c);
+
+// A new reference to the domain when this process started the container
+// (the caller frees it), else nullptr.
+virDomainPtr monitor_domain(const berth_container *c);
 
 // Drops this process's runtime objects of the container, if any (after the
 // domain is destroyed): event callback, console, threads, connection.
