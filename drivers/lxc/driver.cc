@@ -137,6 +137,11 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   if (int32_t rc = sdk::detect_cgroup_mounts(&mounts, err)) return rc;
   std::vector<ConfigItem> items;
   if (int32_t rc = build_config(*spec, mounts, &items, err)) return rc;
+  // The container has its own UTS namespace: without a hostname in the spec
+  // it gets the id's first 12 characters, as on native and libvirt (and in
+  // Docker), not the host's name. First, so raw items can still override it.
+  if (spec->hostname == nullptr)
+    items.insert(items.begin(), {"lxc.uts.name", std::string(c->id).substr(0, 12)});
   if (int32_t rc = check_executable(*spec, err)) return rc;
 
   ContainerRecord record = new_record(*c);

@@ -297,6 +297,22 @@ TEST_P(Conformance, ReadWriteBindMountWritesReachTheHost) {
   EXPECT_EQ(line, "written");
 }
 
+TEST_P(Conformance, DefaultHostnameIsTheIdPrefixWithAUtsNamespace) {
+  // As Docker: a container with its own UTS namespace and no hostname in the
+  // spec is named by the first 12 characters of its id, never the host's;
+  // without one (chroot) it shares the host's.
+  Result r = run({}, {"/bin/hostname"});
+  EXPECT_EQ(r.status, 0) << r.describe();
+  if (!has("ns.uts")) {  // no UTS namespace: the host's name, shared by design
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    EXPECT_EQ(r.out, std::string(host) + "\n") << r.describe();
+    return;
+  }
+  ASSERT_EQ(r.out.size(), 13u) << r.describe();
+  EXPECT_EQ(r.out.find_first_not_of("0123456789abcdef"), 12u) << r.describe();
+}
+
 TEST_P(Conformance, HostnameIsSet) {
   Result r = run({"--hostname", "conformance"}, {"/bin/hostname"});
   if (!has("hostname")) return expect_refused(r, "hostname", "hostname");
