@@ -47,24 +47,25 @@ class LibvirtEnd : public ::testing::Test {
     }
   }
 
+  // A signal to `berth run` reaches the process, which ends with 128+N.
+  void expect_signal_ends_run(int sig, int code) {
+    Started s = start("touch /shared/ready; exec sleep 1000");
+    ASSERT_TRUE(wait_for("ready", s)) << BerthRunner::finish(s).err;
+    ASSERT_EQ(kill(s.pid, sig), 0);
+    Result r = BerthRunner::finish(s);
+    EXPECT_EQ(r.exit_code, code) << r.err;
+  }
+
   BerthRunner berth_;
   std::string shared_;
 };
 
 TEST_F(LibvirtEnd, SigtermToBerthRunEndsTheProcessWith143) {
-  Started s = start("touch /shared/ready; exec sleep 1000");
-  ASSERT_TRUE(wait_for("ready", s)) << BerthRunner::finish(s).err;
-  ASSERT_EQ(kill(s.pid, SIGTERM), 0);
-  Result r = BerthRunner::finish(s);
-  EXPECT_EQ(r.exit_code, 143) << r.err;
+  expect_signal_ends_run(SIGTERM, 143);
 }
 
 TEST_F(LibvirtEnd, SigintToBerthRunEndsTheProcessWith130) {
-  Started s = start("touch /shared/ready; exec sleep 1000");
-  ASSERT_TRUE(wait_for("ready", s)) << BerthRunner::finish(s).err;
-  ASSERT_EQ(kill(s.pid, SIGINT), 0);
-  Result r = BerthRunner::finish(s);
-  EXPECT_EQ(r.exit_code, 130) << r.err;
+  expect_signal_ends_run(SIGINT, 130);
 }
 
 TEST_F(LibvirtEnd, FrozenControllerDoesNotKeepTheRunFromEnding) {
