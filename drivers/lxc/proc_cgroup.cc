@@ -6,18 +6,41 @@
 
 namespace berth::lxc {
 
+namespace {
+
+// One "ID:CONTROLLERS:PATH" line of /proc/PID/cgroup (CONTROLLERS empty for
+// cgroup2).
+struct CgroupLine {
+  std::string controllers, path;
+};
+
+std::vector<CgroupLine> cgroup_lines(const std::string &text) {
+  std::vector<CgroupLine> out;
+  for (const std::string &line : sdk::split(text, '\n')) {
+    size_t a = line.find(':');
+    size_t b = a == std::string::npos ? a : line.find(':', a + 1);
+    if (b == std::string::npos) continue;
+    out.push_back({line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+  }
+  return out;
+}
+
+// Whether a line's CONTROLLERS names hierarchy H.
+bool names_hierarchy(const std::string &controllers, const sdk::CgroupHierarchy &h) {
+  return controllers.empty() ? h.unified : (!h.unified && h.controllers == controllers);
+}
+
+}  // namespace
+
 int32_t process_cgroups(int64_t pid, const std::string &leaf, const sdk::CgroupMounts &mounts,
                         ProcessCgroups *out, berth_error *err) {
   *out = {};
   std::string text;
   std::string path = "/proc/" + std::to_string(pid) + "/cgroup";
   if (int32_t rc = sdk::read_file(path, &text, err)) return rc;
-  for (const std::string &line : sdk::split(text, '\n')) {
-    size_t a = line.find(':');
-    size_t b = a == std::string::npos ? a : line.find(':', a + 1);
-    if (b == std::string::npos) continue;
-    std::string controllers = line.substr(a + 1, b - a - 1);
-    std::string rel = line.substr(b + 1);
+  for (const CgroupLine &line : cgroup_lines(text)) {
+    const std::string &controllers = line.controllers;
+    std::string rel = line.path;
     // Only the container's own cgroup counts. An init that has just exited
     // shows "/" (the kernel moves exiting tasks to the root on v1); taking
     // that would make destroy kill and remove the whole hierarchy.
@@ -26,8 +49,7 @@ int32_t process_cgroups(int64_t pid, const std::string &leaf, const sdk::CgroupM
     if (end == std::string::npos || (end != rel.size() && rel[end] != '/')) continue;
     rel.resize(end);
     for (const sdk::CgroupHierarchy &h : mounts.hierarchies) {
-      bool match = controllers.empty() ? h.unified : (!h.unified && h.controllers == controllers);
-      if (!match) continue;
+      if (!names_hierarchy(controllers, h)) continue;
       std::string dir = h.mountpoint + rel;
       out->dirs.push_back({h.controllers, dir});
       bool has_memory = (',' + controllers + ',').find(",memory,") != std::string::npos;
@@ -64,16 +86,9 @@ std::vector<std::string> possible_container_cgroups(const sdk::CgroupMounts &mou
   std::vector<std::string> out;
   for (const sdk::CgroupHierarchy &h : mounts.hierarchies) {
     std::vector<std::string> bases = {h.mountpoint};
-    // "ID:CONTROLLERS:PATH" lines; cgroup2's has empty CONTROLLERS.
-    for (const std::string &line : sdk::split(own, '\n')) {
-      size_t a = line.find(':');
-      size_t b = a == std::string::npos ? a : line.find(':', a + 1);
-      if (b == std::string::npos) continue;
-      std::string controllers = line.substr(a + 1, b - a - 1);
-      std::string path = line.substr(b + 1);
-      bool match = controllers.empty() ? h.unified : (!h.unified && h.controllers == controllers);
-      if (match && path != "/") bases.push_back(h.mountpoint + path);
-    }
+    for (const CgroupLine &line : cgroup_lines(own))
+      if (names_hierarchy(line.controllers, h) && line.path != "/")
+        bases.push_back(h.mountpoint + line.path);
     for (const std::string &base : bases)
       for (const char *kind : {"lxc.payload.", "lxc.monitor."}) {
         std::string dir = base + "/" + kind + name;
