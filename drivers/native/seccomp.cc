@@ -16,6 +16,7 @@
 #include <cstdio>
 
 #include "child_error.h"
+#include "seccomp_cache.h"
 
 namespace berth::native::seccomp {
 
@@ -116,9 +117,26 @@ int32_t deny(scmp_filter_ctx ctx, const char *name, berth_error *err) {
   return BERTH_OK;
 }
 
-}  // namespace
+// Everything the compiled program depends on, for the cache: the profile
+// below, the capability set that selects from it, and the libseccomp that
+// compiles it.
+uint64_t profile_key(uint64_t capabilities) {
+  seccomp_cache::Digest d;
+  d.add("berth native seccomp profile 1");
+  const scmp_version *v = seccomp_version();
+  d.add((uint64_t{v->major} << 32) | (uint64_t{v->minor} << 16) | v->micro);
+  d.add(capabilities);
+  for (const Guarded &g : kGuarded) {
+    d.add(static_cast<uint64_t>(g.capability));
+    for (const char *const *name = g.names; *name != nullptr; ++name) d.add(*name);
+  }
+  for (unsigned long flag : kNamespaceFlags) d.add(flag);
+  for (uint32_t persona : kPersonalityAllowed) d.add(persona);
+  return d.value();
+}
 
-int32_t compile(const Plan &plan, std::vector<sock_filter> *out, berth_error *err) {
+// libseccomp's part: the deny-list for `capabilities` as BPF.
+int32_t build(uint64_t capabilities, std::vector<sock_filter> *out, berth_error *err) {
   Context c;
   if (c.ctx == nullptr) return sdk::fail(err, BERTH_E_INTERNAL, "seccomp_init failed");
 #if defined(__x86_64__)
@@ -128,11 +146,11 @@ int32_t compile(const Plan &plan, std::vector<sock_filter> *out, berth_error *er
     return sdk::fail_errno(err, -rc, "seccomp_arch_add", "x86");
 #endif
   for (const Guarded &g : kGuarded) {
-    if (g.capability >= 0 && ((plan.capabilities >> g.capability) & 1)) continue;
+    if (g.capability >= 0 && ((capabilities >> g.capability) & 1)) continue;
     for (const char *const *name = g.names; *name != nullptr; ++name)
       if (int32_t rc = deny(c.ctx, *name, err)) return rc;
   }
-  if (((plan.capabilities >> CAP_SYS_ADMIN) & 1) == 0) {
+  if (((capabilities >> CAP_SYS_ADMIN) & 1) == 0) {
     // New namespaces: clone with any CLONE_NEW* flag (one rule per flag:
     // libseccomp compares one argument once per rule); clone3 hides its
     // flags in memory, so it answers ENOSYS and libc falls back to clone.
@@ -163,6 +181,18 @@ int32_t compile(const Plan &plan, std::vector<sock_filter> *out, berth_error *er
     return sdk::fail(err, BERTH_E_INTERNAL, "seccomp program too long (%zu instructions)",
                      program.size());
   *out = std::move(program);
+  return BERTH_OK;
+}
+
+}  // namespace
+
+int32_t compile(const Plan &plan, std::vector<sock_filter> *out, berth_error *err) {
+  const char *dir = seccomp_cache::directory();
+  if (dir == nullptr) return build(plan.capabilities, out, err);
+  uint64_t key = profile_key(plan.capabilities);
+  if (seccomp_cache::load(dir, key, out)) return BERTH_OK;
+  if (int32_t rc = build(plan.capabilities, out, err)) return rc;
+  seccomp_cache::store(dir, key, *out);
   return BERTH_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -254,6 +255,70 @@ TEST_F(NativeDriver, SeccompDeniesNamespaceCreationWithEperm) {
   ASSERT_RAN(r);
   EXPECT_EQ(r.out, "rc=1\n");
   EXPECT_NE(r.err.find("Operation not permitted"), std::string::npos) << r.err;
+}
+
+// Compiled profiles are cached per capability set (seccomp_cache.h). The
+// cache only saves time: an entry that is corrupt, or that someone other
+// than root could have written, is never loaded as a filter.
+TEST_F(NativeDriver, SeccompCacheIgnoresCorruptEntriesAndEntriesWritableByOthers) {
+  const std::string cache = root_ + "/seccomp-cache";
+  ASSERT_EQ(::setenv("BERTH_NATIVE_SECCOMP_CACHE", cache.c_str(), 1), 0);
+  struct Unset {
+    ~Unset() { ::unsetenv("BERTH_NATIVE_SECCOMP_CACHE"); }
+  } unset;
+  const std::string probe = "unshare -U true 2>/dev/null; echo rc=$?";
+  auto entries = [&] {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto &e : fs::directory_iterator(cache, ec)) names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+
+  Result r = sh(probe);
+  ASSERT_RAN(r);
+  ASSERT_EQ(r.out, "rc=1\n");
+  std::vector<std::string> first = entries();
+  ASSERT_EQ(first.size(), 1u) << "the default capability set's program is cached";
+  const std::string default_entry = cache + "/" + first[0];
+  r = sh(probe, {"--cap-add", "SYS_ADMIN"});
+  ASSERT_RAN(r);
+  ASSERT_EQ(r.out, "rc=0\n") << "CAP_SYS_ADMIN re-allows unshare";
+  std::vector<std::string> both = entries();
+  ASSERT_EQ(both.size(), 2u);
+  const std::string admin_entry = cache + "/" + (both[0] == first[0] ? both[1] : both[0]);
+
+  // A permissive entry under the default set's name: the SYS_ADMIN program
+  // with its key (bytes 8..15, the file name in hex) rewritten.
+  std::string planted = slurp(admin_entry);
+  ASSERT_GT(planted.size(), 32u);
+  uint64_t key = std::stoull(first[0].substr(0, 16), nullptr, 16);
+  std::memcpy(planted.data() + 8, &key, sizeof key);
+  auto plant = [&](const std::string &content, mode_t mode) {
+    {
+      std::ofstream out(default_entry, std::ios::trunc | std::ios::binary);
+      out << content;
+    }
+    ASSERT_EQ(::chmod(default_entry.c_str(), mode), 0);
+  };
+
+  plant(planted, 0666);
+  r = sh(probe);
+  ASSERT_RAN(r);
+  EXPECT_EQ(r.out, "rc=1\n") << "an entry writable by others is not loaded";
+
+  plant("not a seccomp program", 0600);
+  r = sh(probe);
+  ASSERT_RAN(r);
+  EXPECT_EQ(r.out, "rc=1\n") << "a corrupt entry is not loaded";
+  EXPECT_EQ(slurp(default_entry).substr(0, 8), "berthsc1") << "and is replaced by a sound one";
+
+  // The planted entry itself is well formed: with root's own mode it is
+  // what the container gets. Only root may write the cache directory.
+  plant(planted, 0600);
+  r = sh(probe);
+  ASSERT_RAN(r);
+  EXPECT_EQ(r.out, "rc=0\n");
 }
 
 TEST_F(NativeDriver, SeccompSetsNoNewPrivsAndFilterMode) {
