@@ -163,6 +163,16 @@ void Driver::destroy(const berth_container &c) const {
   if (rc != BERTH_OK) throw_driver_error(err, rc);
 }
 
+int Driver::exit_fd(const berth_container &c) const {
+  if (table_.exit_fd == nullptr) return -1;
+  berth_error err{};
+  int32_t fd = -1;
+  int32_t rc = table_.exit_fd(&c, &fd, &err);
+  if (rc != BERTH_OK) throw_driver_error(err, rc);
+  if (fd < 0) throw DriverError(BERTH_E_INTERNAL, 0, "exit_fd: the driver returned no descriptor");
+  return fd;
+}
+
 std::vector<std::string> Registry::search_path(const std::vector<std::string> &extra_dirs) {
   std::vector<std::string> dirs(extra_dirs.begin(), extra_dirs.end());
   if (const char *env = std::getenv("BERTH_DRIVER_PATH"); env != nullptr) {

@@ -58,6 +58,9 @@ class Driver {
   std::vector<int64_t> pids(const berth_container &c) const;
   berth_container_state state(const berth_container &c) const;
   void destroy(const berth_container &c) const;
+  // The optional exit_fd call: a descriptor (ours to close) readable once
+  // the container's process exited, or -1 when the driver has no such call.
+  int exit_fd(const berth_container &c) const;
 
  private:
   boost::dll::shared_library library_;  // first: outlives everything below

@@ -163,7 +163,7 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
   stdio->in.reset();
   stdio->out.reset();
   stdio->err.reset();
-  signals.start([&](int sig) {
+  auto forward = [&](int sig) {
     if (sig == SIGWINCH) {
       if (terminal != nullptr) terminal->resize();
       return;
@@ -173,7 +173,19 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
     } catch (const loader::DriverError &e) {
       spdlog::warn("forwarding signal {}: {}", sig, e.what());
     }
-  });
+  };
+  // With the driver's exit_fd, signals and the exit meet in one poll on this
+  // thread; without it, a thread forwards while wait() blocks.
+  Fd exit_fd;
+  try {
+    exit_fd = Fd(driver.exit_fd(c));
+  } catch (const loader::DriverError &e) {
+    spdlog::debug("exit_fd: {}; forwarding signals from a thread", e.what());
+  }
+  if (exit_fd.get() >= 0)
+    signals.forward_until(exit_fd.get(), forward);
+  else
+    signals.start(forward);
 
   int status = kExitBerthError;
   try {

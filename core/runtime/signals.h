@@ -21,6 +21,11 @@ class SignalForwarder {
   void start(std::function<void(int)> deliver);
   void stop();
 
+  // Delivers queued and future signals to `deliver` on the calling thread
+  // until `exit_fd` is readable (the driver's exit_fd: the container has
+  // exited). No thread: for drivers that have the call.
+  void forward_until(int exit_fd, const std::function<void(int)> &deliver);
+
  private:
   int pipe_[2] = {-1, -1};
   int stop_ = -1;

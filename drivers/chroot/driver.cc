@@ -4,6 +4,7 @@
 // and always undone).
 #include <berth/driver.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <berth/sdk/error.hpp>
@@ -131,6 +132,25 @@ int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err)
   return BERTH_OK;
 }
 
+// A pidfd on the container's process, the monitor's own child: readable
+// once it has exited. It is reaped only by wait(), so its pid cannot be
+// reused meanwhile.
+int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
+  Record rec;
+  if (int32_t rc = read_record(c, &rec, err)) return rc;
+  if (rec.pid <= 0) return fail(err, BERTH_E_INVALID, "container %s was never started", c->id);
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(rec.pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+    return fail(err, BERTH_E_INVALID,
+                "exit_fd: process %lld is not a child of this process (only the monitor that "
+                "started container %s can wait for it)",
+                static_cast<long long>(rec.pid), c->id);
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(rec.pid), 0));
+  if (pidfd < 0) return sdk::fail_errno(err, errno, "pidfd_open", std::to_string(rec.pid));
+  *fd = pidfd;
+  return BERTH_OK;
+}
+
 int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
   if (signal <= 0 || signal >= NSIG)
     return fail(err, BERTH_E_INVALID, "signal %d is not a valid signal number (1..%d)", signal,
@@ -236,6 +256,7 @@ const berth_driver kDriver = {
     pids,
     state,
     destroy,
+    exit_fd,
 };
 
 }  // namespace

@@ -131,6 +131,23 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
 
 // --- wait, kill, pids, state, destroy ---------------------------------------
 
+// A pidfd on init, the monitor's own child: readable once init, and with it
+// every process of the container, has exited. init is reaped only by wait(),
+// so its pid cannot be reused meanwhile.
+int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
+  state::Saved s;
+  if (int32_t rc = state::load(c, &s, err)) return rc;
+  if (state::monitor_status_fd(s) < 0)
+    return sdk::fail(err, BERTH_E_UNSUPPORTED,
+                     "exit_fd: only the process that started container %s (pid %d) can wait for it",
+                     c->id, static_cast<int>(s.monitor));
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0));
+  if (pidfd < 0)
+    return sdk::fail_errno(err, errno, "pidfd_open", "init, pid " + std::to_string(s.pid));
+  *fd = pidfd;
+  return BERTH_OK;
+}
+
 int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err) {
   state::Saved s;
   if (int32_t rc = state::load(c, &s, err)) return rc;
@@ -272,6 +289,7 @@ constexpr berth_driver kDriver = {
     pids,
     state_of,
     destroy,
+    exit_fd,
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // one line naming the file and the problem, and the good drivers still load.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -131,6 +132,27 @@ TEST(LoaderDriverCalls, WaitStateAndDestroyReachTheDriver) {
   EXPECT_NO_THROW(d.destroy(c));
 }
 
+TEST(LoaderDriverCalls, ExitFdIsTheDriversReadableDescriptorWhenItHasTheCall) {
+  Registry registry({});
+  ASSERT_EQ(registry.load_file(fake("with_exit_fd")), std::nullopt);
+  int fd = registry.drivers()[0]->exit_fd(container());
+  ASSERT_GE(fd, 0);
+  pollfd p{fd, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 1);
+  EXPECT_NE(p.revents & (POLLIN | POLLHUP), 0);
+  ::close(fd);
+}
+
+TEST(LoaderDriverCalls, ExitFdIsAbsentWhenNullOrPastTheTablesStructSize) {
+  Registry registry({});
+  ASSERT_EQ(registry.load_file(fake("fake")), std::nullopt);
+  ASSERT_EQ(registry.load_file(fake("before_exit_fd")), std::nullopt);
+  ASSERT_EQ(registry.drivers().size(), 2u);
+  EXPECT_EQ(registry.drivers()[0]->exit_fd(container()), -1);
+  EXPECT_EQ(registry.drivers()[1]->exit_fd(container()), -1)
+      << "a member past struct_size was called";
+}
+
 TEST(LoaderDriverCalls, KillFailureCarriesCodeErrnoAndMessage) {
   Registry registry({});
   ASSERT_EQ(registry.load_file(fake("fake")), std::nullopt);
@@ -245,7 +267,8 @@ std::vector<std::string> names(const Registry &registry) {
 TEST(LoaderLoadAll, GoodDriversLoadDespiteEveryBrokenOneInTheSameDirectory) {
   Registry registry({kDir});
   registry.load_all();
-  EXPECT_EQ(names(registry), (std::vector<std::string>{"fake", "newer", "older"}));
+  EXPECT_EQ(names(registry),
+            (std::vector<std::string>{"before_exit_fd", "fake", "newer", "older", "with_exit_fd"}));
   ASSERT_EQ(registry.errors().size(), std::size(kRefusals));
   for (const Refusal &r : kRefusals) {
     SCOPED_TRACE(r.file);
@@ -256,14 +279,15 @@ TEST(LoaderLoadAll, GoodDriversLoadDespiteEveryBrokenOneInTheSameDirectory) {
   }
   // Twice is the same as once.
   registry.load_all();
-  EXPECT_EQ(registry.drivers().size(), 3u);
+  EXPECT_EQ(registry.drivers().size(), 5u);
   EXPECT_EQ(registry.errors().size(), std::size(kRefusals));
 }
 
 TEST(LoaderLoadAll, MissingDirectoryOnThePathLoadsNothingFromIt) {
   Registry registry({kDir + "/no-such-dir", kDir});
   registry.load_all();
-  EXPECT_EQ(names(registry), (std::vector<std::string>{"fake", "newer", "older"}));
+  EXPECT_EQ(names(registry),
+            (std::vector<std::string>{"before_exit_fd", "fake", "newer", "older", "with_exit_fd"}));
 }
 
 TEST(LoaderFind, FindOpensOnlyTheNamedFileWhenItIsThere) {
@@ -278,7 +302,7 @@ TEST(LoaderFind, FindOpensOnlyTheNamedFileWhenItIsThere) {
 TEST(LoaderFind, UnknownNameLoadsEverythingAndReturnsNothing) {
   Registry registry({kDir});
   EXPECT_EQ(registry.find("nosuch"), nullptr);
-  EXPECT_EQ(registry.drivers().size(), 3u);
+  EXPECT_EQ(registry.drivers().size(), 5u);
   EXPECT_EQ(registry.errors().size(), std::size(kRefusals));
 }
 

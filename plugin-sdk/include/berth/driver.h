@@ -283,6 +283,18 @@ struct berth_driver {
    * already gone succeeds. Works from any process. Required. */
   int32_t (*destroy)(const berth_container *c, berth_error *err);
 
+  /* --- optional calls, appended within version 1 --------------------- */
+  /* Absent when struct_size ends before the member, or when NULL: the core
+   * then does without (see each call). */
+
+  /* A new descriptor (close-on-exec; the caller closes it) that becomes
+   * readable (POLLIN) once the container's process has exited, after which
+   * wait() returns without blocking. Only in the monitor process, after
+   * start. With it the monitor waits for the exit and for its own signals
+   * in one poll; without it, it forwards signals from a thread while wait()
+   * blocks. */
+  int32_t (*exit_fd)(const berth_container *c, int32_t *fd, berth_error *err);
+
   /* --- appended members of later versions go below, never above -------- */
 };
 

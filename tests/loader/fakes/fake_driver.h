@@ -8,6 +8,7 @@
 #include <berth/driver.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FAKE_UNUSED __attribute__((unused))
 #define FAKE_PID 4242
@@ -79,6 +80,18 @@ static FAKE_UNUSED int32_t fake_state(const berth_container *c, berth_container_
 static FAKE_UNUSED int32_t fake_destroy(const berth_container *c, berth_error *err) {
   (void)c;
   (void)err;
+  return BERTH_OK;
+}
+
+/* The optional exit_fd call: a pipe whose write end is already closed, so
+ * the descriptor is readable at once, as a real one is once the container
+ * has exited. */
+static FAKE_UNUSED int32_t fake_exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
+  (void)c;
+  int p[2];
+  if (pipe(p) != 0) return fake_fail(err, BERTH_E_SYSTEM, "exit_fd: pipe failed");
+  close(p[1]);
+  *fd = p[0];
   return BERTH_OK;
 }
 
