@@ -15,6 +15,9 @@ int32_t create(const berth_container *c, const berth_spec *spec, sdk::Cgroup *ou
   limits.cpu_shares = spec->cpu_shares;
   limits.pids = spec->pids_limit;
   limits.device_allowlist = true;
+  // Every process is in the container's pid namespace: SIGKILL to its init
+  // ends them all (destroy), so kill_all's freezer is not needed.
+  limits.freezer = false;
   if (sdk::Cgroup::create(std::string("berth/") + c->id, limits, out, err) != BERTH_OK)
     return sdk::wrap(err, "create the container's cgroup");
   if (out->devices_enforced()) return BERTH_OK;  // the v1 devices controller

@@ -2,12 +2,17 @@
 // layout: limits go to the v1 controllers; the cgroup2 hierarchy at
 // .../unified is joined too when that is safe (writable, no controllers
 // delegated to it), so tools that track processes there see the container.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
 #include <berth/sdk/file.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -97,8 +102,13 @@ int32_t apply_limits(Cgroup *cg, const CgroupLimits &limits, berth_error *err) {
   if (limits.device_allowlist) {
     if (int32_t rc = need(*cg, "devices", "devices", &d, err)) return rc;
     if (int32_t rc = write_file(d->path + "/devices.deny", "a", err)) return rc;
+    // One rule per write(2), all through one descriptor.
+    std::string allow = d->path + "/devices.allow";
+    UniqueFd fd(::open(allow.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return fail_errno(err, errno, "open", allow);
     for (const char *rule : kDefaultDevices)
-      if (int32_t rc = write_file(d->path + "/devices.allow", rule, err)) return rc;
+      if (::write(fd.get(), rule, std::strlen(rule)) < 0)
+        return fail_errno(err, errno, "write", allow + " (" + rule + ")");
   }
   return BERTH_OK;
 }
@@ -122,11 +132,10 @@ bool is_controller_hierarchy(const CgroupHierarchy &h) {
 
 // The hierarchies the container's cgroup needs: those whose controller
 // enforces a limit that is set, plus one to track and kill the processes
-// (freezer, which kill_all uses; else pids; else the first controller
-// hierarchy). Every mkdir and attach in a v1 hierarchy costs time at start,
-// so the unused ones (cpuset, cpuacct, blkio, ...) are left alone: the
-// container stays in the host's root group there, as under docker without
-// those options.
+// (freezer, which kill_all uses, unless limits.freezer is off; else pids;
+// else the first controller hierarchy). Every mkdir and attach in a v1 hierarchy costs time at
+// start, so the unused ones (cpuset, cpuacct, blkio, ...) are left alone: the container stays in
+// the host's root group there, as under docker without those options.
 std::vector<const CgroupHierarchy *> needed_v1(const CgroupMounts &mounts,
                                                const CgroupLimits &limits) {
   std::vector<const CgroupHierarchy *> out;
@@ -139,6 +148,7 @@ std::vector<const CgroupHierarchy *> needed_v1(const CgroupMounts &mounts,
   for (const auto &h : mounts.hierarchies)
     if (is_controller_hierarchy(h) && wants(h)) out.push_back(&h);
   for (const char *tracker : {"freezer", "pids", ""}) {
+    if (!limits.freezer && std::string_view(tracker) == "freezer") continue;
     for (const auto &h : mounts.hierarchies) {
       if (!is_controller_hierarchy(h)) continue;
       if (*tracker != '\0' && !has_controller(h.controllers, tracker)) continue;

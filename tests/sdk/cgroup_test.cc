@@ -92,6 +92,45 @@ TEST_F(CgroupTest, LimitsAreWrittenForTheDetectedLayout) {
   EXPECT_EQ(cg.destroy(&err), BERTH_OK) << "destroy must be idempotent";
 }
 
+// v1: the freezer hierarchy is joined for kill_all unless the driver says it
+// ends its processes another way; the device allow-list is docker's.
+TEST_F(CgroupTest, FreezerIsJoinedOnlyWhenAskedAndDevicesGetTheAllowList) {
+  auto joins_freezer = [](const Cgroup &cg) {
+    for (const auto &d : cg.dirs())
+      if (("," + d.controllers + ",").find(",freezer,") != std::string::npos) return true;
+    return false;
+  };
+  CgroupLimits limits;
+  limits.pids = 16;
+  limits.device_allowlist = true;
+  berth_error err{};
+  Cgroup with, without;
+  ASSERT_EQ(Cgroup::create(unique_name("freezer-on"), limits, &with, &err), BERTH_OK)
+      << err.message;
+  limits.freezer = false;
+  ASSERT_EQ(Cgroup::create(unique_name("freezer-off"), limits, &without, &err), BERTH_OK)
+      << err.message;
+  if (with.layout() == CgroupLayout::v2) {
+    // One directory holds every controller: nothing to join or leave out.
+    EXPECT_EQ(with.dirs().size(), 1u);
+    EXPECT_EQ(without.dirs().size(), 1u);
+  } else {
+    EXPECT_TRUE(joins_freezer(with)) << with.serialize();
+    EXPECT_FALSE(joins_freezer(without)) << without.serialize();
+    ASSERT_TRUE(without.devices_enforced()) << without.serialize();
+    for (const auto &d : without.dirs()) {
+      if (("," + d.controllers + ",").find(",devices,") == std::string::npos) continue;
+      std::string list = read_trimmed(d.path + "/devices.list");
+      for (const char *rule : {"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:9 rwm", "c 5:2 rwm",
+                               "c 136:* rwm", "c 10:200 rwm"})
+        EXPECT_NE(list.find(rule), std::string::npos) << rule << " missing from\n" << list;
+      EXPECT_EQ(list.find("a *:* rwm"), std::string::npos) << "everything still allowed";
+    }
+  }
+  EXPECT_EQ(with.destroy(&err), BERTH_OK) << err.message;
+  EXPECT_EQ(without.destroy(&err), BERTH_OK) << err.message;
+}
+
 TEST_F(CgroupTest, AnExistingCgroupIsRefusedAndLeftAlone) {
   Cgroup first, second;
   berth_error err{};

@@ -36,6 +36,11 @@ struct CgroupLimits {
   bool device_allowlist = false;  // v1 devices: deny all but docker's default
                                   // allow-list. v2 needs eBPF: not enforced there,
                                   // see Cgroup::devices_enforced().
+  bool freezer = true;            // v1: also join the freezer hierarchy, which
+                                  // kill_all freezes while it signals. false when
+                                  // the driver ends its processes another way
+                                  // (SIGKILL to a pid namespace's init): one
+                                  // cgroup less to make and remove per container.
 };
 
 enum class CgroupLayout { none, v1, v2, hybrid };
