@@ -163,7 +163,9 @@ const berth_driver kDriver = {BERTH_DRIVER_ABI_VERSION,
                               kill_container,
                               nullptr,  // pids: not declared (no BERTH_FEATURE_PIDS_LISTING)
                               state,
-                              destroy};
+                              destroy,
+                              nullptr};  // exit_fd: optional (berth then forwards
+                                         // signals from a thread while wait() blocks)
 
 }  // namespace
 
