@@ -225,6 +225,27 @@ int32_t wait_monitor(const ContainerRecord &r, int *status, bool *oom, berth_err
   return BERTH_OK;
 }
 
+// A pidfd on the LXC monitor, this process's own child: readable once it
+// has exited, which it does after LXC's start() returned (the container has
+// stopped and LXC has removed its cgroups) and after it wrote the
+// exit-status file, so wait() then returns at once. The monitor is reaped
+// only by wait() or destroy(): its pid cannot be reused meanwhile.
+int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
+  ContainerRecord r;
+  if (int32_t rc = load_record(*c, &r, err)) return rc;
+  pid_t monitor = static_cast<pid_t>(r.monitor_pid);
+  if (!is_my_child(monitor))
+    return fail(err, BERTH_E_UNSUPPORTED,
+                "exit_fd: only the process that started container %s (its lxc monitor is pid %d) "
+                "can wait for it",
+                r.name.c_str(), static_cast<int>(monitor));
+  int pidfd = open_pidfd(monitor);
+  if (pidfd < 0)
+    return fail_errno(err, errno, "pidfd_open", "lxc monitor of " + r.name);
+  *fd = pidfd;
+  return BERTH_OK;
+}
+
 int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err) {
   ContainerRecord r;
   if (int32_t rc = load_record(*c, &r, err)) return rc;
@@ -407,7 +428,8 @@ int32_t destroy(const berth_container *c, berth_error *err) {
 // finds no name for it ("tty" says "not a tty") although isatty() holds.
 // Not declared: OOM_REPORT (wait() still sets the flag when it sees the OOM,
 // but a hog killed and its cgroup removed before wait() arms the watch is
-// missed), SECCOMP, NS_USER.
+// missed, and a core that waits on exit_fd() first calls wait() only then),
+// SECCOMP, NS_USER.
 constexpr uint64_t kFeatures =
     BERTH_FEATURE_NS_PID | BERTH_FEATURE_NS_MOUNT | BERTH_FEATURE_NS_UTS | BERTH_FEATURE_NS_IPC |
     BERTH_FEATURE_NS_NET | BERTH_FEATURE_NS_CGROUP | BERTH_FEATURE_LIMIT_MEMORY |
@@ -433,6 +455,7 @@ const berth_driver kDriver = {
     pids,
     state,
     destroy,
+    exit_fd,
 };
 
 }  // namespace
