@@ -5,6 +5,10 @@
 #include <berth/sdk/state_file.hpp>
 #include <berth/sdk/text.hpp>
 
+#include <sys/stat.h>
+
+#include <cstdint>
+
 namespace berth::lxc {
 
 std::string record_path(const berth_container &c) {
@@ -34,8 +38,17 @@ int32_t save_record(const berth_container &c, const ContainerRecord &r, berth_er
                      {"memory_limited", r.memory_limited ? "1" : "0"},
                      {"cgroup_dirs", dirs},
                      {"memory_dir", r.memory_dir},
-                     {"memory_unified", r.memory_unified ? "1" : "0"}};
+                     {"memory_unified", r.memory_unified ? "1" : "0"},
+                     {"status_pipe", std::to_string(r.status_fd) + ":" + std::to_string(r.status_ino)}};
   return sdk::write_state_file(record_path(c), v, err);
+}
+
+int status_pipe_fd(const ContainerRecord &r) {
+  if (r.status_fd < 0 || r.status_fd > INT32_MAX) return -1;
+  int fd = static_cast<int>(r.status_fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_ino != r.status_ino) return -1;
+  return fd;
 }
 
 int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *err) {
@@ -59,6 +72,17 @@ int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *e
     r->init_pid = std::stoll(init);
   } catch (const std::exception &) {
     return sdk::fail(err, BERTH_E_INTERNAL, "%s: corrupt pid values", path.c_str());
+  }
+  // Optional: records of a driver without the status pipe have none.
+  r->status_fd = -1;
+  r->status_ino = 0;
+  if (auto it = v.find("status_pipe"); it != v.end()) {
+    std::vector<std::string> parts = sdk::split(it->second, ':');
+    int64_t fd = -1, ino = 0;
+    if (parts.size() == 2 && sdk::parse_int64(parts[0], &fd) && sdk::parse_int64(parts[1], &ino)) {
+      r->status_fd = fd;
+      r->status_ino = static_cast<uint64_t>(ino);
+    }
   }
   r->memory_limited = limited == "1";
   r->memory_unified = unified == "1";

@@ -30,7 +30,16 @@ struct ContainerRecord {
   std::vector<std::string> cgroup_dirs;  // absolute, one per hierarchy
   std::string memory_dir;                // the memory controller's directory; "" if none
   bool memory_unified = false;           // memory_dir is a cgroup2 directory
+  // Read end of the pipe the monitor writes one byte to once its exit status
+  // is in the exit-status file (EOF if it dies first). A descriptor of the
+  // process that started the container only, checked by its inode.
+  int64_t status_fd = -1;
+  uint64_t status_ino = 0;
 };
+
+// The status pipe's descriptor when this process holds it (the one that
+// ran start()), else -1.
+int status_pipe_fd(const ContainerRecord &r);
 
 std::string record_path(const berth_container &c);
 std::string log_path(const berth_container &c);          // liblxc's log

@@ -18,6 +18,7 @@
 #include <berth/sdk/text.hpp>
 
 #include <lxc/lxccontainer.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -158,11 +159,18 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   }
   sdk::Child monitor;
   LxcHandle lxc;
-  if (int32_t rc = launch_monitor(*c, record, items, *spec, *stdio, &monitor, &lxc, err)) {
+  sdk::UniqueFd status_pipe;
+  if (int32_t rc =
+          launch_monitor(*c, record, items, *spec, *stdio, &monitor, &lxc, &status_pipe, err)) {
     forget();
     return rc;
   }
   record.monitor_pid = monitor.pid();
+  struct stat pipe_st {};
+  if (::fstat(status_pipe.get(), &pipe_st) == 0) {
+    record.status_fd = status_pipe.get();
+    record.status_ino = pipe_st.st_ino;
+  }
   if (int32_t rc = await_running(*c, &record, lxc.get(), &monitor, err)) {
     lxc.reset();
     berth_error cleanup{};
@@ -191,45 +199,55 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   }
   if (int32_t rc = save_record(*c, record, err)) return rc;  // monitor killed by ~Child
   monitor.release();
+  status_pipe.release();  // recorded; closed by destroy()
   out->pid = record.init_pid;
   return BERTH_OK;
 }
 
-// Blocks until our child `monitor` ends, meanwhile catching an OOM kill in
-// the container's memory cgroup (see oom_watch.hpp). Returns the wait status.
-int32_t wait_monitor(const ContainerRecord &r, int *status, bool *oom, berth_error *err) {
+// Blocks until our child monitor has written its exit status (its byte on
+// the status pipe; the monitor's end when this process has no pipe),
+// meanwhile catching an OOM kill in the container's memory cgroup (see
+// oom_watch.hpp). A monitor that wrote its byte is not waited for: its
+// teardown (a whole copy of this process) runs alongside what the core does
+// next, and destroy() reaps it.
+int32_t wait_monitor(const ContainerRecord &r, bool *oom, berth_error *err) {
   pid_t pid = static_cast<pid_t>(r.monitor_pid);
   OomWatch watch;
   berth_error ignored{};
   // Best effort, as the flag is (OOM_REPORT is not declared): a watch that
   // cannot be armed only loses the flag.
   if (!r.memory_dir.empty() &&
-      OomWatch::arm(r.memory_dir, r.memory_unified, &watch, &ignored) == BERTH_OK) {
+      OomWatch::arm(r.memory_dir, r.memory_unified, &watch, &ignored) == BERTH_OK)
     watch.check();  // an OOM before we armed
-    sdk::UniqueFd pidfd(open_pidfd(pid));
-    while (pidfd && watch.fd() >= 0) {
-      pollfd p[2] = {{pidfd.get(), POLLIN, 0}, {watch.fd(), watch.events(), 0}};
-      int n = ::poll(p, 2, -1);
-      if (n < 0 && errno != EINTR) break;
-      if (n > 0 && p[1].revents != 0) watch.check();
-      if (n > 0 && p[0].revents != 0) break;
-    }
+  int status_fd = status_pipe_fd(r);
+  sdk::UniqueFd pidfd(status_fd < 0 ? open_pidfd(pid) : -1);
+  int done_fd = status_fd >= 0 ? status_fd : pidfd.get();
+  bool done = false;
+  while (done_fd >= 0 && !done) {
+    pollfd p[2] = {{done_fd, POLLIN, 0}, {watch.fd(), watch.events(), 0}};
+    int n = ::poll(p, 2, -1);
+    if (n < 0 && errno != EINTR) break;
+    if (n > 0 && p[1].revents != 0) watch.check();
+    done = n > 0 && p[0].revents != 0;
   }
-  pid_t got;
-  do {
-    got = ::waitpid(pid, status, 0);
-  } while (got < 0 && errno == EINTR);
-  if (got < 0) return fail_errno(err, errno, "waitpid", "lxc monitor of " + r.name);
   watch.check();
   *oom = watch.oom_seen();
+  if (done && status_fd >= 0) return BERTH_OK;
+  int status = 0;
+  pid_t got;
+  do {
+    got = ::waitpid(pid, &status, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) return fail_errno(err, errno, "waitpid", "lxc monitor of " + r.name);
   return BERTH_OK;
 }
 
-// A pidfd on the LXC monitor, this process's own child: readable once it
-// has exited, which it does after LXC's start() returned (the container has
-// stopped and LXC has removed its cgroups) and after it wrote the
-// exit-status file, so wait() then returns at once. The monitor is reaped
-// only by wait() or destroy(): its pid cannot be reused meanwhile.
+// A copy of the status pipe's read end: readable once the monitor wrote its
+// byte, right after its exit-status file, which it writes when LXC's start()
+// returned (the container has stopped, LXC removed its cgroups); wait() then
+// returns at once. Without the pipe (a record of an older driver): a pidfd
+// on the monitor, our child, reaped only by wait() or destroy() so its pid
+// cannot be reused meanwhile.
 int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
   ContainerRecord r;
   if (int32_t rc = load_record(*c, &r, err)) return rc;
@@ -239,6 +257,12 @@ int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
                 "exit_fd: only the process that started container %s (its lxc monitor is pid %d) "
                 "can wait for it",
                 r.name.c_str(), static_cast<int>(monitor));
+  if (int status_fd = status_pipe_fd(r); status_fd >= 0) {
+    int copy = ::fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return fail_errno(err, errno, "fcntl(F_DUPFD_CLOEXEC)", "status pipe of " + r.name);
+    *fd = copy;
+    return BERTH_OK;
+  }
   int pidfd = open_pidfd(monitor);
   if (pidfd < 0)
     return fail_errno(err, errno, "pidfd_open", "lxc monitor of " + r.name);
@@ -252,8 +276,7 @@ int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err)
   int started = 0, error_num = 0;
   bool oom = false;
   if (is_my_child(static_cast<pid_t>(r.monitor_pid))) {
-    int status = 0;
-    if (int32_t rc = wait_monitor(r, &status, &oom, err)) return rc;
+    if (int32_t rc = wait_monitor(r, &oom, err)) return rc;
   } else {
     // Not our child (another process started it): follow LXC's state.
     LxcHandle lxc = open_lxc(r);
@@ -406,6 +429,8 @@ int32_t destroy(const berth_container *c, berth_error *err) {
     ::kill(monitor, SIGKILL);
     reap_within(monitor, 1000);
   }
+  if (int status_fd = is_my_child(monitor) ? -1 : status_pipe_fd(r); status_fd >= 0)
+    ::close(status_fd);
   // Nothing recorded and no finished run: a start that failed inside LXC.
   if (r.cgroup_dirs.empty() && (!read_exit_file(*c, &started, &error_num) || started != 1))
     if (remove_stray_cgroups(r.name, err) != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);

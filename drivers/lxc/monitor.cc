@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -38,16 +39,31 @@ int fd_open_on(const std::string &path) {
   return found;
 }
 
+// Closes every descriptor from 3 up except `a` and `b` (-1: none).
+void close_all_but(int a, int b) {
+  int keep[2] = {std::min(a, b), std::max(a, b)};
+  unsigned first = 3;
+  for (int k : keep) {
+    if (k < static_cast<int>(first)) continue;
+    if (static_cast<unsigned>(k) > first) ::close_range(first, static_cast<unsigned>(k) - 1, 0);
+    first = static_cast<unsigned>(k) + 1;
+  }
+  ::close_range(first, ~0U, 0);
+}
+
 // Runs in the forked monitor; never returns. Allocation-free up to start():
 // everything it needs was prepared before the fork.
 [[noreturn]] void run_monitor(lxc_container *ct, char *const *argv, const berth_stdio &stdio,
-                              int log_fd, const char *exit_file) {
+                              int log_fd, int status_fd, const char *exit_file) {
   sdk::reset_signals();
+  // Out of the way of the stdio about to be placed on 0-2.
+  if (status_fd < 3) status_fd = ::fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
   if (sdk::install_stdio(stdio.stdin_fd, stdio.stdout_fd, stdio.stderr_fd) != 0)
     _exit(kStdioFailed);
-  // Only 0-2 (and liblxc's log) may reach LXC: it would warn about anything
-  // else, and the container's init would inherit what is not close-on-exec.
-  sdk::close_from(3, log_fd);
+  // Only 0-2 (and liblxc's log and our status pipe, close-on-exec) may reach
+  // LXC: it would warn about anything else, and the container's init would
+  // inherit what is not close-on-exec.
+  close_all_but(log_fd, status_fd);
   bool started = ct->start(ct, 1, argv);
   char line[64];
   int len = std::snprintf(line, sizeof line, "%d %d\n", started ? 1 : 0, ct->error_num);
@@ -60,6 +76,10 @@ int fd_open_on(const std::string &path) {
     (void)ignored;
     ::close(fd);
   }
+  // The file is complete: the process that waits may go on now, while this
+  // one still tears down its copy of the berth process.
+  ssize_t ignored = ::write(status_fd, "x", 1);
+  (void)ignored;
   _exit(started ? 0 : 1);
 }
 
@@ -68,7 +88,7 @@ int fd_open_on(const std::string &path) {
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
                        const berth_stdio &stdio, sdk::Child *monitor, LxcHandle *lxc,
-                       berth_error *err) {
+                       sdk::UniqueFd *status_pipe, berth_error *err) {
   LxcHandle ct(lxc_container_new(record.name.c_str(), record.lxcpath.c_str()));
   if (!ct)
     return sdk::fail(err, BERTH_E_SYSTEM, "lxc_container_new(%s, %s) failed", record.name.c_str(),
@@ -92,10 +112,15 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   for (uint32_t i = 0; i < spec.args_count; ++i) argv.push_back(const_cast<char *>(spec.args[i]));
   argv.push_back(nullptr);
   std::string exit_file = exit_status_path(c);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return sdk::fail_errno(err, errno, "pipe2", "status pipe");
+  sdk::UniqueFd status_read(pipe_fds[0]), status_write(pipe_fds[1]);
   sdk::Child child;
   bool is_child = false;
   if (int32_t rc = sdk::Child::spawn(0, &child, &is_child, err)) return rc;
-  if (is_child) run_monitor(ct.get(), argv.data(), stdio, log_fd, exit_file.c_str());
+  if (is_child)
+    run_monitor(ct.get(), argv.data(), stdio, log_fd, status_write.get(), exit_file.c_str());
+  status_write.reset();  // EOF once the monitor is gone, even without its byte
   // This process only asks LXC for the container's state from now on; its
   // copy of the configuration (and of the log descriptor) is the monitor's
   // business. Dropped here, our requests' own complaints while LXC is not
@@ -103,6 +128,7 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   ct->clear_config(ct.get());
   *monitor = std::move(child);
   *lxc = std::move(ct);
+  *status_pipe = std::move(status_read);
   return BERTH_OK;
 }
 

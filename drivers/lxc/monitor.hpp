@@ -10,8 +10,9 @@
 // refuses a bad item right there, with its message in the log file set by
 // lxc.log.file, and nothing is forked), so the child only installs stdio and
 // calls start(): no round trip between the two. When start() returns the
-// monitor writes "STARTED ERROR_NUM" to the exit-status file and exits 0
-// (1 when start() failed, kStdioFailed when it could not place the stdio).
+// monitor writes "STARTED ERROR_NUM" to the exit-status file, a byte to the
+// status pipe, and exits 0 (1 when start() failed, kStdioFailed when it
+// could not place the stdio).
 #pragma once
 
 #include "container_record.hpp"
@@ -19,6 +20,7 @@
 #include "lxc_handle.hpp"
 
 #include <berth/driver.h>
+#include <berth/sdk/fd.hpp>
 #include <berth/sdk/process.hpp>
 
 #include <vector>
@@ -28,11 +30,14 @@ namespace berth::lxc {
 // The monitor's exit code when it could not install the container's stdio.
 constexpr int kStdioFailed = 125;
 
-// On success *monitor owns the forked monitor and *lxc is this process's
-// handle on the configured container (to ask LXC for its state).
+// On success *monitor owns the forked monitor, *lxc is this process's
+// handle on the configured container (to ask LXC for its state) and
+// *status_pipe the read end of a pipe the monitor writes one byte to once
+// the exit-status file is written (close-on-exec; EOF when the monitor dies
+// first).
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
                        const berth_stdio &stdio, sdk::Child *monitor, LxcHandle *lxc,
-                       berth_error *err);
+                       sdk::UniqueFd *status_pipe, berth_error *err);
 
 }  // namespace berth::lxc
