@@ -374,8 +374,9 @@ int32_t remove_cgroup_dir(const std::string &dir, const std::string &name, berth
     return fail(err, BERTH_E_INTERNAL,
                 "%s: not a cgroup of container %s (lxc.payload/lxc.monitor); refusing to remove it",
                 dir.c_str(), name.c_str());
+  // Mostly gone already (LXC removes what it made): one access(2) says so.
+  if (::access(dir.c_str(), F_OK) != 0 && errno == ENOENT) return BERTH_OK;
   std::error_code ec;
-  if (!fs::exists(dir, ec)) return BERTH_OK;
   std::vector<std::string> subdirs;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
        it.increment(ec))
@@ -415,34 +416,51 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   if (load_record(*c, &r, &missing) != BERTH_OK) return BERTH_OK;  // nothing recorded
   int started = 0, error_num = 0;
   // The exit-status file is written after LXC's start() returned, that is
-  // after LXC tore the container down: then there is nothing to stop.
-  if (!read_exit_file(*c, &started, &error_num)) {
+  // after LXC tore the container down and removed its cgroups (the monitor's
+  // own included): then there is nothing to stop.
+  bool finished = read_exit_file(*c, &started, &error_num);
+  if (!finished) {
     LxcHandle lxc = open_lxc(r);
     if (lxc && lxc->is_running(lxc.get())) {
       lxc->stop(lxc.get());
       lxc->wait(lxc.get(), "STOPPED", 10);
     }
   }
-  // Our own child (destroy without wait, in the monitor): reap it.
+  // Our own child (in the monitor: wait() leaves a monitor that wrote its
+  // exit status to us). It sits in lxc.monitor.NAME until LXC finished, so
+  // an unfinished one goes before the sweep below; a finished one is reaped
+  // last, its teardown overlapping the sweep.
   pid_t monitor = static_cast<pid_t>(r.monitor_pid);
-  if (is_my_child(monitor) && !reap_within(monitor, 10000)) {
-    ::kill(monitor, SIGKILL);
-    reap_within(monitor, 1000);
+  auto reap_monitor = [&] {
+    if (is_my_child(monitor) && !reap_within(monitor, 10000)) {
+      ::kill(monitor, SIGKILL);
+      reap_within(monitor, 1000);
+    }
+    if (int status_fd = is_my_child(monitor) ? -1 : status_pipe_fd(r); status_fd >= 0)
+      ::close(status_fd);
+  };
+  if (!finished) {
+    reap_monitor();
+    finished = read_exit_file(*c, &started, &error_num);
   }
-  if (int status_fd = is_my_child(monitor) ? -1 : status_pipe_fd(r); status_fd >= 0)
-    ::close(status_fd);
-  // Nothing recorded and no finished run: a start that failed inside LXC.
-  if (r.cgroup_dirs.empty() && (!read_exit_file(*c, &started, &error_num) || started != 1))
-    if (remove_stray_cgroups(r.name, err) != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);
-  // LXC removes its cgroups when its monitor ends normally; after a dead
-  // monitor they remain, with the container's processes and lxc.monitor.*.
-  for (const std::string &dir : r.cgroup_dirs) {
-    if (remove_cgroup_dir(dir, r.name, err) != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);
-    std::string parent = dir.substr(0, dir.rfind('/'));
-    if (dir.substr(dir.rfind('/') + 1) == "lxc.payload." + r.name)
-      if (remove_cgroup_dir(parent + "/lxc.monitor." + r.name, r.name, err) != BERTH_OK)
-        return sdk::wrap(err, "destroy " + r.name);
-  }
+  auto sweep = [&]() -> int32_t {
+    // Nothing recorded and no finished run: a start that failed inside LXC.
+    if (r.cgroup_dirs.empty() && (!finished || started != 1))
+      if (int32_t rc = remove_stray_cgroups(r.name, err)) return rc;
+    // LXC removes its cgroups when its monitor ends normally; after a dead
+    // monitor they remain, with the container's processes and lxc.monitor.*.
+    for (const std::string &dir : r.cgroup_dirs) {
+      if (int32_t rc = remove_cgroup_dir(dir, r.name, err)) return rc;
+      std::string parent = dir.substr(0, dir.rfind('/'));
+      if (dir.substr(dir.rfind('/') + 1) == "lxc.payload." + r.name)
+        if (int32_t rc = remove_cgroup_dir(parent + "/lxc.monitor." + r.name, r.name, err))
+          return rc;
+    }
+    return BERTH_OK;
+  };
+  int32_t swept = sweep();
+  reap_monitor();  // no-op when already reaped above
+  if (swept != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);
   ::unlink(record_path(*c).c_str());
   return BERTH_OK;
 }
