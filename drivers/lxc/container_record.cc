@@ -34,15 +34,16 @@ ContainerRecord new_record(const berth_container &c) {
 int32_t save_record(const berth_container &c, const ContainerRecord &r, berth_error *err) {
   std::string dirs;
   for (const std::string &d : r.cgroup_dirs) dirs += (dirs.empty() ? "" : ":") + d;
-  sdk::StateValues v{{"name", r.name},
-                     {"lxcpath", r.lxcpath},
-                     {"monitor_pid", std::to_string(r.monitor_pid)},
-                     {"init_pid", std::to_string(r.init_pid)},
-                     {"memory_limited", r.memory_limited ? "1" : "0"},
-                     {"cgroup_dirs", dirs},
-                     {"memory_dir", r.memory_dir},
-                     {"memory_unified", r.memory_unified ? "1" : "0"},
-                     {"status_pipe", std::to_string(r.status_fd) + ":" + std::to_string(r.status_ino)}};
+  sdk::StateValues v{
+      {"name", r.name},
+      {"lxcpath", r.lxcpath},
+      {"monitor_pid", std::to_string(r.monitor_pid)},
+      {"init_pid", std::to_string(r.init_pid)},
+      {"memory_limited", r.memory_limited ? "1" : "0"},
+      {"cgroup_dirs", dirs},
+      {"memory_dir", r.memory_dir},
+      {"memory_unified", r.memory_unified ? "1" : "0"},
+      {"status_pipe", std::to_string(r.status_fd) + ":" + std::to_string(r.status_ino)}};
   std::string path = record_path(c);
   if (!sdk::path_exists(path)) return sdk::write_state_file(path, v, err);
   // Replacing: a rename over the existing file makes ext4 start writing the

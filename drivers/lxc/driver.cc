@@ -17,8 +17,8 @@
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/text.hpp>
 
-#include <lxc/lxccontainer.h>
 #include <fcntl.h>
+#include <lxc/lxccontainer.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -259,13 +259,13 @@ int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
                 r.name.c_str(), static_cast<int>(monitor));
   if (int status_fd = status_pipe_fd(r); status_fd >= 0) {
     int copy = ::fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
-    if (copy < 0) return fail_errno(err, errno, "fcntl(F_DUPFD_CLOEXEC)", "status pipe of " + r.name);
+    if (copy < 0)
+      return fail_errno(err, errno, "fcntl(F_DUPFD_CLOEXEC)", "status pipe of " + r.name);
     *fd = copy;
     return BERTH_OK;
   }
   int pidfd = open_pidfd(monitor);
-  if (pidfd < 0)
-    return fail_errno(err, errno, "pidfd_open", "lxc monitor of " + r.name);
+  if (pidfd < 0) return fail_errno(err, errno, "pidfd_open", "lxc monitor of " + r.name);
   *fd = pidfd;
   return BERTH_OK;
 }
