@@ -143,6 +143,17 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   // Docker), not the host's name. First, so raw items can still override it.
   if (spec->hostname == nullptr)
     items.insert(items.begin(), {"lxc.uts.name", std::string(c->id).substr(0, 12)});
+  // With a tty the process's fds 0-2 are the core's pty slave, a node of the
+  // host's devpts that the container's own /dev/pts does not show: bound on
+  // /dev/console, ttyname() finds it there ("tty" says /dev/console, as on
+  // native). The tty, not its name, is what matters, so a slave we cannot
+  // name is only left unbound.
+  if (spec->tty) {
+    char tty[64];
+    if (::ttyname_r(stdio->stdin_fd, tty, sizeof tty) == 0 && std::strchr(tty, ' ') == nullptr)
+      items.push_back(
+          {"lxc.mount.entry", std::string(tty) + " dev/console none bind,create=file 0 0"});
+  }
   if (int32_t rc = check_executable(*spec, err)) return rc;
 
   ContainerRecord record = new_record(*c);
@@ -466,9 +477,8 @@ int32_t destroy(const berth_container *c, berth_error *err) {
 }
 
 // TTY: the core's pty slave is the monitor's fds 0-2, which LXC's init
-// passes on (lxc.console.path = none) and makes the controlling terminal.
-// Inside, the container's own devpts is mounted on /dev/pts, so ttyname()
-// finds no name for it ("tty" says "not a tty") although isatty() holds.
+// passes on (lxc.console.path = none) and makes the controlling terminal;
+// start() binds it on /dev/console so that ttyname() finds it inside.
 // Not declared: OOM_REPORT (wait() still sets the flag when it sees the OOM,
 // but a hog killed and its cgroup removed before wait() arms the watch is
 // missed, and a core that waits on exit_fd() first calls wait() only then),

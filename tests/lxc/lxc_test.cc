@@ -70,6 +70,16 @@ TEST_F(LxcDriver, DriverOptEnvironmentItemIsVisibleInside) {
   EXPECT_EQ(r.out, "42\n");
 }
 
+TEST_F(LxcDriver, TtyIsNamedConsoleInside) {
+  // The core's pty slave belongs to the host's devpts, which the container's
+  // own /dev/pts does not show; bound on /dev/console, ttyname() finds it.
+  Result r = run("-t -- /bin/sh -c 'tty; [ -t 0 ] && echo is-a-tty' </dev/null");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("/dev/console"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("is-a-tty"), std::string::npos) << r.out;
+  expect_nothing_left();
+}
+
 TEST_F(LxcDriver, UnknownKeyIsReportedWithLxcsMessageAndExit125) {
   Result r = run("--lxc-conf lxc.no.such.key=1 -- /bin/true");
   EXPECT_EQ(r.status, 125) << r.out;
