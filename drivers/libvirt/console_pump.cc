@@ -1,8 +1,8 @@
 #include "console_pump.hpp"
 
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <berth/sdk/pidfd.hpp>
 
 #include <cerrno>
 
@@ -74,13 +74,8 @@ void ConsolePump::pump_input() {
   char buf[65536];
   int64_t sent = 0;
   for (;;) {
-    pollfd pf[2] = {{stdin_fd_, POLLIN, 0}, {cancel_fd_, POLLIN, 0}};
-    if (poll(pf, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    if (pf[1].revents != 0) return;
-    if (pf[0].revents == 0) continue;
+    // Cancel first: it wins when both are ready.
+    if (sdk::wait_readable({cancel_fd_, stdin_fd_}, -1) != 1) return;
     ssize_t n = read(stdin_fd_, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {

@@ -1,20 +1,15 @@
 #include "control_socket.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <berth/sdk/error.hpp>
+#include <berth/sdk/pidfd.hpp>
 
 #include <cerrno>
 
 namespace berth::libvirt {
-
-void Fd::reset() {
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
-}
 
 int32_t listen_control_socket(const std::string &dir, const std::string &name, Fd *out,
                               berth_error *err) {
@@ -37,13 +32,9 @@ int32_t listen_control_socket(const std::string &dir, const std::string &name, F
 }
 
 int32_t accept_control(int listener, int timeout_ms, Fd *out, pid_t *peer_pid, berth_error *err) {
-  pollfd pf{listener, POLLIN, 0};
-  int n;
-  do {
-    n = poll(&pf, 1, timeout_ms);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return sdk::fail_errno(err, errno, "poll", "control socket");
-  if (n == 0)
+  int ready = sdk::wait_readable({listener}, timeout_ms);
+  if (ready == sdk::kWaitFailed) return sdk::fail_errno(err, errno, "poll", "control socket");
+  if (ready == sdk::kWaitTimedOut)
     return sdk::fail(err, BERTH_E_SYSTEM,
                      "berth-libvirt-init did not connect to the control socket within %d ms",
                      timeout_ms);
@@ -68,13 +59,10 @@ int32_t send_message(int fd, const std::string &msg, berth_error *err) {
 }
 
 int32_t recv_message(int fd, int timeout_ms, std::string *out, berth_error *err) {
-  pollfd pf{fd, POLLIN, 0};
-  int n;
-  do {
-    n = poll(&pf, 1, timeout_ms);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return sdk::fail_errno(err, errno, "poll", "control socket");
-  if (n == 0) return sdk::fail(err, BERTH_E_SYSTEM, "berth-libvirt-init did not answer in time");
+  int ready = sdk::wait_readable({fd}, timeout_ms);
+  if (ready == sdk::kWaitFailed) return sdk::fail_errno(err, errno, "poll", "control socket");
+  if (ready == sdk::kWaitTimedOut)
+    return sdk::fail(err, BERTH_E_SYSTEM, "berth-libvirt-init did not answer in time");
   char buf[512];
   ssize_t r;
   do {

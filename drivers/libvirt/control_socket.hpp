@@ -6,37 +6,13 @@
 
 #include <berth/driver.h>
 #include <sys/types.h>
+#include <berth/sdk/fd.hpp>
 
 #include <string>
 
 namespace berth::libvirt {
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd &&o) noexcept : fd_(o.release()) {}
-  Fd &operator=(Fd &&o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = o.release();
-    }
-    return *this;
-  }
-  Fd(const Fd &) = delete;
-  Fd &operator=(const Fd &) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-  void reset();
-
- private:
-  int fd_ = -1;
-};
+using Fd = sdk::UniqueFd;
 
 // Listens on DIR/NAME. Binds through /proc/self/fd/N/NAME so a state
 // directory longer than sun_path (108 bytes) still works.

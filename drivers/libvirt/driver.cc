@@ -8,9 +8,10 @@
 #include <berth/driver.h>
 #include <libvirt/virterror.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
+#include <berth/sdk/pidfd.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -91,24 +92,28 @@ pid_t live_process(const State &st) {
 int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
   State st;
   if (int32_t rc = load_state(c, &st, err); rc != BERTH_OK) return rc;
-  pid_t pid = live_process(st);
-  if (pid == 0) {
-    // The process is gone but the run has not ended: in the monitor (the
-    // core forwards its SIGTERM/SIGINT here) the signal ends what wait()
-    // still waits for, so it is never lost on a container that is ending.
+  // When the process is gone but the run has not ended: in the monitor (the
+  // core forwards its SIGTERM/SIGINT here) the signal ends what wait()
+  // still waits for, so it is never lost on a container that is ending.
+  auto process_gone = [&]() -> int32_t {
     if (st.count("exit_code") == 0 && monitor_abort(c)) return BERTH_OK;
     return sdk::fail(err, BERTH_E_INVALID, "kill %s: the container's process is not running",
                      c->id);
-  }
+  };
+  pid_t pid = live_process(st);
+  if (pid == 0) return process_gone();
   // Straight to the process (pid 2 inside the container, under our init):
-  // a pidfd pins it, so a recycled pid can never receive the signal.
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) return sdk::fail_errno(err, errno, "pidfd_open", std::to_string(pid));
-  bool same = process_start_time(pid) == static_cast<uint64_t>(number(st, "pid_start"));
-  int rc = same ? static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0)) : -1;
-  int e = same ? errno : ESRCH;
-  close(pidfd);
-  if (rc < 0) return sdk::fail_errno(err, e, "pidfd_send_signal", std::to_string(pid));
+  // a pidfd pins it, so a recycled pid can never receive the signal. The
+  // process may end at any step here: that is the same as it being gone.
+  sdk::UniqueFd pidfd;
+  if (int32_t rc = sdk::open_pidfd(pid, &pidfd, err); rc != BERTH_OK)
+    return err->sys_errno == ESRCH ? process_gone() : sdk::wrap(err, std::string("kill ") + c->id);
+  // Checked after the pidfd exists: if the pid is still the container's
+  // process now, the pidfd is pinned to it.
+  if (process_start_time(pid) != static_cast<uint64_t>(number(st, "pid_start")))
+    return process_gone();
+  if (int32_t rc = sdk::send_signal(pidfd.get(), signal, err); rc != BERTH_OK)
+    return err->sys_errno == ESRCH ? process_gone() : sdk::wrap(err, std::string("kill ") + c->id);
   return BERTH_OK;
 }
 

@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include <berth/sdk/error.hpp>
+#include <berth/sdk/pidfd.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -277,13 +278,16 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
 
   // Wait for init's connection, or for the domain to stop first (init could
   // not even run).
-  if (int ready = wait_readable({r->listener.get(), r->controller.get()}, kInitConnectTimeoutMs);
-      ready != 0) {
+  int ready = sdk::wait_readable({r->listener.get(), r->controller.get()}, kInitConnectTimeoutMs);
+  if (ready == sdk::kWaitFailed)
+    return fail_cleanup(sdk::fail_errno(err, errno, "poll", "control socket of domain " + name));
+  if (ready != 0) {
     return fail_cleanup(
         sdk::fail(err, BERTH_E_SYSTEM,
                   "domain %s: berth-libvirt-init never reached its control socket (%s); see "
                   "/var/log/libvirt/lxc/%s.log",
-                  name.c_str(), ready < 0 ? "timed out" : "the domain stopped", name.c_str()));
+                  name.c_str(), ready == sdk::kWaitTimedOut ? "timed out" : "the domain stopped",
+                  name.c_str()));
   }
   pid_t init_pid = 0;
   if (int32_t rc = accept_control(r->listener.get(), 0, &r->ctl, &init_pid, err); rc != BERTH_OK)
@@ -360,8 +364,8 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
   // process ends the wait once the process is gone (init is stuck then),
   // giving init a moment in case its report was just on its way.
   std::string msg;
-  int ready = wait_readable({r->ctl.get(), r->abort_fd.get()}, -1);
-  if (ready == 1) ready = wait_readable({r->ctl.get()}, kReportAfterAbortMs);
+  int ready = sdk::wait_readable({r->ctl.get(), r->abort_fd.get()}, -1);
+  if (ready == 1) ready = sdk::wait_readable({r->ctl.get()}, kReportAfterAbortMs);
   if (ready == 0) {
     if (int32_t rc = recv_message(r->ctl.get(), 0, &msg, err); rc != BERTH_OK) return rc;
   }
@@ -392,7 +396,7 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
   // until somebody destroys it. The controller exits all the same, so
   // waiting for it is immune to that; destroy() then removes whatever
   // libvirtd still holds.
-  wait_readable({r->controller.get(), r->abort_fd.get()}, kControllerExitGraceMs);
+  sdk::wait_readable({r->controller.get(), r->abort_fd.get()}, kControllerExitGraceMs);
 
   // Everything init wrote has arrived (counted in step 2): stop the pump,
   // aborting the console stream rather than waiting for libvirtd to end it
