@@ -15,6 +15,7 @@
 #include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
+#include <berth/sdk/pidfd.hpp>
 #include <berth/sdk/text.hpp>
 
 #include <fcntl.h>
@@ -95,24 +96,30 @@ int32_t probe(char *info, size_t info_size, berth_error *err) {
 }
 
 // After the fork: waits until LXC has the container running (or the monitor
-// ends first, for a very short process or a failure). LXC answers commands
-// on its socket only once the container runs, so one init_pid request that
-// gets a pid is the RUNNING event; before LXC has created the socket the
-// request is refused at once, and the monitor's pidfd is what we sleep on.
+// finishes first, for a very short process or a failure). LXC answers
+// commands on its socket only once the container runs, so one init_pid
+// request that gets a pid is the RUNNING event; before LXC has created the
+// socket the request is refused at once. In between we sleep on the
+// monitor's pidfd and its status pipe (written once LXC is done: no need to
+// wait for the monitor's own teardown then). LXC takes well over a
+// millisecond to get there, so 1 ms, then 2 ms steps.
 int32_t await_running(const berth_container &c, ContainerRecord *r, lxc_container *lxc,
-                      sdk::Child *monitor, berth_error *err) {
-  sdk::UniqueFd pidfd(open_pidfd(monitor->pid()));
-  for (long backoff_us = 100;; backoff_us = std::min(backoff_us * 2, 2000L)) {
+                      sdk::Child *monitor, int status_fd, berth_error *err) {
+  sdk::UniqueFd pidfd;
+  berth_error no_pidfd{};
+  sdk::open_pidfd(monitor->pid(), &pidfd, &no_pidfd);  // none: timed sleeps
+  for (int step_ms = 1;; step_ms = 2) {
     pid_t pid = lxc->init_pid(lxc);
     if (pid > 0) {
       r->init_pid = pid;
       return BERTH_OK;
     }
     if (!is_my_running_child(monitor->pid())) break;
-    if (pidfd)
-      pidfd_wait(pidfd.get(), backoff_us);
-    else
-      sleep_for_us(backoff_us);
+    if (!pidfd && status_fd < 0) {
+      sleep_for_us(step_ms * 1000L);
+      continue;
+    }
+    if (sdk::wait_readable({pidfd.get(), status_fd}, step_ms) == 1) break;  // LXC is done
   }
   // The monitor is gone: either the process already ran to its end, or LXC
   // failed to start it.
@@ -182,7 +189,7 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
     record.status_fd = status_pipe.get();
     record.status_ino = pipe_st.st_ino;
   }
-  if (int32_t rc = await_running(*c, &record, lxc.get(), &monitor, err)) {
+  if (int32_t rc = await_running(*c, &record, lxc.get(), &monitor, status_pipe.get(), err)) {
     lxc.reset();
     berth_error cleanup{};
     if (remove_stray_cgroups(record.name, &cleanup) != BERTH_OK) {
@@ -231,7 +238,8 @@ int32_t wait_monitor(const ContainerRecord &r, bool *oom, berth_error *err) {
       OomWatch::arm(r.memory_dir, r.memory_unified, &watch, &ignored) == BERTH_OK)
     watch.check();  // an OOM before we armed
   int status_fd = status_pipe_fd(r);
-  sdk::UniqueFd pidfd(status_fd < 0 ? open_pidfd(pid) : -1);
+  sdk::UniqueFd pidfd;
+  if (status_fd < 0) sdk::open_pidfd(pid, &pidfd, &ignored);  // none: waitpid below
   int done_fd = status_fd >= 0 ? status_fd : pidfd.get();
   bool done = false;
   while (done_fd >= 0 && !done) {
@@ -275,9 +283,9 @@ int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
     *fd = copy;
     return BERTH_OK;
   }
-  int pidfd = open_pidfd(monitor);
-  if (pidfd < 0) return fail_errno(err, errno, "pidfd_open", "lxc monitor of " + r.name);
-  *fd = pidfd;
+  sdk::UniqueFd pidfd;
+  if (int32_t rc = sdk::open_pidfd(monitor, &pidfd, err)) return rc;
+  *fd = pidfd.release();
   return BERTH_OK;
 }
 

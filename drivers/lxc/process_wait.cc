@@ -1,37 +1,13 @@
 #include "process_wait.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/syscall.h>
+#include <berth/sdk/pidfd.hpp>
+
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <ctime>
 
 namespace berth::lxc {
-
-int open_pidfd(pid_t pid) {
-#ifdef SYS_pidfd_open
-  // pidfds are close-on-exec by definition.
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-#else
-  (void)pid;
-  errno = ENOSYS;
-  return -1;
-#endif
-}
-
-bool pidfd_wait(int pidfd, long timeout_us) {
-  timespec limit{timeout_us / 1000000, (timeout_us % 1000000) * 1000};
-  for (;;) {
-    pollfd p{pidfd, POLLIN, 0};
-    int n = ::ppoll(&p, 1, timeout_us < 0 ? nullptr : &limit, nullptr);
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return false;
-  }
-}
 
 bool is_my_running_child(pid_t pid) {
   siginfo_t info{};
@@ -46,15 +22,13 @@ bool is_my_child(pid_t pid) {
 
 bool reap_within(pid_t pid, int limit_ms, int *status) {
   if (!is_my_child(pid)) return false;
-  int fd = open_pidfd(pid);
-  if (fd >= 0) {
-    bool ended = pidfd_wait(fd, static_cast<long>(limit_ms) * 1000);
-    ::close(fd);
-    if (!ended) return false;
-  }
+  sdk::UniqueFd pidfd;
+  berth_error ignored{};
+  bool have_pidfd = sdk::open_pidfd(pid, &pidfd, &ignored) == BERTH_OK;
+  if (have_pidfd && sdk::wait_readable({pidfd.get()}, limit_ms) != 0) return false;
   int st = 0;
   for (int waited_ms = 0;; waited_ms += 2) {
-    pid_t r = ::waitpid(pid, &st, fd >= 0 ? 0 : WNOHANG);
+    pid_t r = ::waitpid(pid, &st, have_pidfd ? 0 : WNOHANG);
     if (r == pid) {
       if (status != nullptr) *status = st;
       return true;

@@ -1,19 +1,12 @@
-// Waiting for a process to end without sleeping in a loop: a pidfd
-// (pidfd_open(2), Linux 5.3) becomes readable when the process exits, for a
-// child and for any other process alike. Kernels without pidfds fall back to
-// a short-interval check.
+// Our own children (the LXC monitor): is it still ours, is it running, and
+// reaping it within a bound. Waiting uses the SDK's pidfds (becomes readable
+// when the process exits); kernels without them fall back to a short-interval
+// check.
 #pragma once
 
 #include <sys/types.h>
 
 namespace berth::lxc {
-
-// pidfd_open(pid) with close-on-exec; -1 (errno set) when unavailable.
-int open_pidfd(pid_t pid);
-
-// Blocks until `pidfd` is readable (the process ended) or `timeout_us`
-// passes (-1: no limit). True when the process ended.
-bool pidfd_wait(int pidfd, long timeout_us);
 
 // True when `pid` is a child of this process that has not been reaped.
 bool is_my_running_child(pid_t pid);
