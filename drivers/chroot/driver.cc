@@ -4,11 +4,11 @@
 // and always undone).
 #include <berth/driver.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
+#include <berth/sdk/pidfd.hpp>
 
 #include <cstdio>
 
@@ -145,9 +145,10 @@ int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
                 "exit_fd: process %lld is not a child of this process (only the monitor that "
                 "started container %s can wait for it)",
                 static_cast<long long>(rec.pid), c->id);
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(rec.pid), 0));
-  if (pidfd < 0) return sdk::fail_errno(err, errno, "pidfd_open", std::to_string(rec.pid));
-  *fd = pidfd;
+  sdk::UniqueFd pidfd;
+  if (sdk::open_pidfd(static_cast<pid_t>(rec.pid), &pidfd, err) != BERTH_OK)
+    return sdk::wrap(err, "exit_fd of container " + std::string(c->id));
+  *fd = pidfd.release();
   return BERTH_OK;
 }
 

@@ -212,6 +212,10 @@ const berth_driver kDriver = {
     pids,
     state,
     destroy,
+    // No exit_fd: wait() ends on the controller's exit or on an abort that a
+    // forwarded SIGTERM/SIGINT raises through kill() (see monitor.cc), which
+    // one descriptor cannot express; the core forwards from a thread.
+    nullptr,
 };
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,6 +14,7 @@
 #include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
+#include <berth/sdk/pidfd.hpp>
 #include <berth/sdk/process.hpp>
 
 #include <cstring>
@@ -141,10 +141,10 @@ int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
     return sdk::fail(err, BERTH_E_UNSUPPORTED,
                      "exit_fd: only the process that started container %s (pid %d) can wait for it",
                      c->id, static_cast<int>(s.monitor));
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0));
-  if (pidfd < 0)
-    return sdk::fail_errno(err, errno, "pidfd_open", "init, pid " + std::to_string(s.pid));
-  *fd = pidfd;
+  sdk::UniqueFd pidfd;
+  if (sdk::open_pidfd(static_cast<pid_t>(s.pid), &pidfd, err) != BERTH_OK)
+    return sdk::wrap(err, "exit_fd of container " + std::string(c->id));
+  *fd = pidfd.release();
   return BERTH_OK;
 }
 
@@ -184,12 +184,17 @@ int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err)
 int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
   state::Saved s;
   if (int32_t rc = state::load(c, &s, err)) return rc;
-  if (!sdk::process_alive(s.pid, s.start_time))
-    return sdk::fail(err, BERTH_E_NO_CONTAINER, "kill: container %s is not running", c->id);
   // To init, which forwards it to the spec's process (SIGKILL ends the
-  // whole pid namespace).
-  if (::kill(s.pid, signal) != 0 && errno != ESRCH)
-    return sdk::fail_errno(err, errno, "kill", std::to_string(s.pid));
+  // whole pid namespace), through a pidfd checked against init's start
+  // time: a recycled pid is never signalled.
+  sdk::UniqueFd pidfd;
+  berth_error open_err{};
+  if (sdk::open_pidfd(static_cast<pid_t>(s.pid), &pidfd, &open_err) != BERTH_OK ||
+      !sdk::process_alive(s.pid, s.start_time))
+    return sdk::fail(err, BERTH_E_NO_CONTAINER, "kill: container %s is not running", c->id);
+  if (sdk::send_signal(pidfd.get(), signal, err) != BERTH_OK && err->sys_errno != ESRCH)
+    return sdk::wrap(err, "kill container " + std::string(c->id));
+  *err = berth_error{};
   return BERTH_OK;
 }
 
@@ -230,21 +235,14 @@ void kill_and_wait(const state::Saved &s) {
     if (s.monitor == ::getpid()) ::waitpid(s.pid, nullptr, WNOHANG);
     return;
   }
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0));
+  sdk::UniqueFd pidfd;
+  berth_error ignored{};
   // The pid may have been recycled between the check and pidfd_open.
-  if (pidfd < 0 || !sdk::process_alive(s.pid, s.start_time)) {
-    if (pidfd >= 0) ::close(pidfd);
+  if (sdk::open_pidfd(static_cast<pid_t>(s.pid), &pidfd, &ignored) != BERTH_OK ||
+      !sdk::process_alive(s.pid, s.start_time))
     return;
-  }
-  ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-  if (::waitpid(s.pid, nullptr, 0) < 0) {
-    struct pollfd p {
-      pidfd, POLLIN, 0
-    };
-    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
-    }
-  }
-  ::close(pidfd);
+  sdk::send_signal(pidfd.get(), SIGKILL, &ignored);
+  if (::waitpid(s.pid, nullptr, 0) < 0) sdk::wait_readable({pidfd.get()}, -1);
 }
 
 int32_t destroy(const berth_container *c, berth_error *err) {
