@@ -12,7 +12,7 @@ add_library(berth_core STATIC
 )
 target_include_directories(berth_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(berth_core PUBLIC
-  berth_spec berth::driver_sdk Boost::filesystem berth_log nlohmann_json::nlohmann_json
+  berth_spec berth::driver_sdk berth::driver_helpers Boost::filesystem berth_log nlohmann_json::nlohmann_json
   Threads::Threads ${CMAKE_DL_LIBS})
 target_compile_definitions(berth_core PUBLIC BOOST_DLL_USE_STD_FS)
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <berth/sdk/file.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -126,24 +127,6 @@ void make_root_dirs(const std::string &root, const std::string &containers) {
     throw StoreError(fmt::format("mkdir({}): {}", containers, std::strerror(errno)));
 }
 
-void write_new_file(const std::string &path, const std::string &text) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw StoreError(fmt::format("open({}): {}", path, std::strerror(errno)));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = n < 0 ? errno : EIO;
-      close(fd);
-      unlink(path.c_str());
-      throw StoreError(fmt::format("write({}): {}", path, std::strerror(e)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  close(fd);
-}
-
 // rm -r with one unlinkat per entry (std::filesystem::remove_all stats and
 // allocates per entry, a measurable part of every `run --rm`). A missing
 // directory is already removed.
@@ -255,21 +238,9 @@ void Store::create(Record &record) {
 
 void Store::save(const Record &record) const {
   std::string path = container_dir(record.id) + "/state.json";
-  std::string tmp = path + ".tmp";
-  write_new_file(tmp, to_json(record).dump(2) + "\n");
-  // Replacing: swap the two names atomically and drop the old record. A
-  // rename over an existing file would do the same for readers, but ext4
-  // then starts writing the new file out at once (auto_da_alloc), and the
-  // record's removal a few milliseconds later waits for that write (~0.5 ms
-  // of every `run --rm` where the state root is on ext4).
-  if (renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
-    unlink(tmp.c_str());
-    return;
-  }
-  // The first record (nothing to swap with), or a filesystem without
-  // RENAME_EXCHANGE.
-  if (rename(tmp.c_str(), path.c_str()) != 0)
-    throw StoreError(fmt::format("rename({}): {}", path, std::strerror(errno)));
+  berth_error err{};
+  if (sdk::replace_file(path, to_json(record).dump(2) + "\n", 0600, &err) != BERTH_OK)
+    throw StoreError(err.message);
 }
 
 Record Store::load(const std::string &id) const {

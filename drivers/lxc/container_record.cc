@@ -44,21 +44,9 @@ int32_t save_record(const berth_container &c, const ContainerRecord &r, berth_er
       {"memory_dir", r.memory_dir},
       {"memory_unified", r.memory_unified ? "1" : "0"},
       {"status_pipe", std::to_string(r.status_fd) + ":" + std::to_string(r.status_ino)}};
-  std::string path = record_path(c);
-  if (!sdk::path_exists(path)) return sdk::write_state_file(path, v, err);
-  // Replacing: a rename over the existing file makes ext4 start writing the
-  // new one back at once (its replace-via-rename heuristic), and the unlink
-  // in destroy() then waits for that I/O (~0.5 ms on this disk). Exchanging
-  // the two names and unlinking the old content does not.
-  std::string next = path + ".new";
-  if (int32_t rc = sdk::write_state_file(next, v, err)) return rc;
-  if (::renameat2(AT_FDCWD, next.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) != 0) {
-    int e = errno;
-    ::unlink(next.c_str());
-    return sdk::fail_errno(err, e, "renameat2(RENAME_EXCHANGE)", next + " <-> " + path);
-  }
-  ::unlink(next.c_str());  // now the previous record
-  return BERTH_OK;
+  // write_state_file replaces an existing record without ext4's writeback
+  // (see sdk::replace_file).
+  return sdk::write_state_file(record_path(c), v, err);
 }
 
 int status_pipe_fd(const ContainerRecord &r) {

@@ -54,6 +54,31 @@ int32_t create_file(const std::string &path, const std::string &data, mode_t mod
   return BERTH_OK;
 }
 
+int32_t replace_file(const std::string &path, const std::string &data, mode_t mode,
+                     berth_error *err) {
+  std::string tmp = path + ".tmp";
+  if (int32_t rc = create_file(tmp, data, mode, err)) {
+    ::unlink(tmp.c_str());
+    return rc;
+  }
+  // An existing file: swap the two names and unlink the old content. A
+  // rename over it would look the same to readers, but ext4 then starts
+  // writing the new file out at once (auto_da_alloc) and the file's removal
+  // a few milliseconds later waits for that write (~0.5 ms on this kind of
+  // disk, on every container start).
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    ::unlink(tmp.c_str());
+    return BERTH_OK;
+  }
+  // Nothing to swap with yet (ENOENT), or no RENAME_EXCHANGE here.
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return fail_errno(err, e, "rename", tmp + " -> " + path);
+  }
+  return BERTH_OK;
+}
+
 int32_t make_directories(const std::string &path, mode_t mode, berth_error *err) {
   if (path.empty()) return fail(err, BERTH_E_INVALID, "make_directories: empty path");
   size_t pos = 0;

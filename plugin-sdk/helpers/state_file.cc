@@ -30,18 +30,10 @@ int32_t write_state_file(const std::string &path, const StateValues &values, ber
                   path.c_str(), k.c_str());
     text += k + "=" + v + "\n";
   }
-  std::string tmp = path + ".tmp";
   // No fsync: the file describes live processes, cgroups and mounts, which
   // do not survive a crash either (the state root is /run), and an fsync on
-  // a disk-backed /run costs more than a container's whole set-up. The
-  // rename keeps readers in other processes from seeing half a file.
-  if (int32_t rc = create_file(tmp, text, 0600, err)) return rc;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return fail_errno(err, e, "rename", tmp + " -> " + path);
-  }
-  return BERTH_OK;
+  // a disk-backed /run costs more than a container's whole set-up.
+  return replace_file(path, text, 0600, err);
 }
 
 int32_t read_state_file(const std::string &path, StateValues *values, berth_error *err) {

@@ -1,5 +1,7 @@
 // Atomic key=value state files.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/state_file.hpp>
@@ -28,4 +30,36 @@ TEST(StateFile, AMissingFileIsNoContainerAndNewlinesAreRefused) {
   EXPECT_EQ(write_state_file(path, {{"k", "a\nb"}}, &err), BERTH_E_INTERNAL);
   EXPECT_NE(std::strstr(err.message, "newline"), nullptr) << err.message;
   EXPECT_FALSE(path_exists(path));
+}
+
+TEST(ReplaceFile, CreatesThenReplacesWholeWithModeAndNoLeftovers) {
+  std::string path = "/tmp/berth-sdk-replace-" + std::to_string(::getpid());
+  berth_error err{};
+  ASSERT_EQ(replace_file(path, "first\n", 0600, &err), BERTH_OK) << err.message;
+  struct stat before {};
+  ASSERT_EQ(::stat(path.c_str(), &before), 0);
+  // A reader that opened the old file keeps the old content: the new one is
+  // a different inode swapped into place, never a rewrite of the old.
+  int reader = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(reader, 0);
+  ASSERT_EQ(replace_file(path, "second, longer\n", 0640, &err), BERTH_OK) << err.message;
+  std::string now;
+  ASSERT_EQ(read_file(path, &now, &err), BERTH_OK) << err.message;
+  EXPECT_EQ(now, "second, longer\n");
+  char old[32] = {};
+  EXPECT_EQ(::read(reader, old, sizeof old - 1), 6);
+  EXPECT_STREQ(old, "first\n");
+  ::close(reader);
+  struct stat after {};
+  ASSERT_EQ(::stat(path.c_str(), &after), 0);
+  EXPECT_NE(after.st_ino, before.st_ino);
+  EXPECT_EQ(after.st_mode & 0777, 0640u);
+  EXPECT_FALSE(path_exists(path + ".tmp")) << "the old content must not stay behind";
+  ::unlink(path.c_str());
+}
+
+TEST(ReplaceFile, AnUnwritableDirectoryIsReportedWithThePath) {
+  berth_error err{};
+  EXPECT_EQ(replace_file("/proc/berth-no-such-dir/x", "x", 0600, &err), BERTH_E_SYSTEM);
+  EXPECT_NE(std::strstr(err.message, "/proc/berth-no-such-dir/x.tmp"), nullptr) << err.message;
 }

@@ -20,6 +20,13 @@ int32_t write_file(const std::string &path, const std::string &data, berth_error
 int32_t create_file(const std::string &path, const std::string &data, mode_t mode,
                     berth_error *err);
 
+// Creates `path` or replaces it atomically: readers in other processes see
+// the old content or the new, never half a file (PATH.tmp written, then
+// renamed into place). No fsync: state under /run describes live
+// processes, which do not survive a crash either.
+int32_t replace_file(const std::string &path, const std::string &data, mode_t mode,
+                     berth_error *err);
+
 // mkdir -p: creates every missing component; existing directories are fine.
 int32_t make_directories(const std::string &path, mode_t mode, berth_error *err);
 
