@@ -95,16 +95,19 @@ static FAKE_UNUSED int32_t fake_exit_fd(const berth_container *c, int32_t *fd, b
   return BERTH_OK;
 }
 
+/* The members of a complete, valid version-1 table named NAME whose
+ * struct_size is SIZE, for tables that add or cut members. */
+#define FAKE_FIELDS(NAME, SIZE)                                                    \
+  .abi_version = 1, .struct_size = (SIZE), .name = (NAME), .version = "1.0",       \
+  .description = "a fake driver for the loader tests",                             \
+  .features = BERTH_FEATURE_PIDS_LISTING | BERTH_FEATURE_LIMIT_MEMORY,             \
+  .default_network = BERTH_NETWORK_NONE, .probe = fake_probe, .start = fake_start, \
+  .wait = fake_wait, .kill = fake_kill, .pids = fake_pids, .state = fake_state,    \
+  .destroy = fake_destroy
+
 /* A complete, valid version-1 table named NAME. */
-#define FAKE_TABLE(NAME)                                                                     \
-  {                                                                                          \
-    .abi_version = 1, .struct_size = sizeof(berth_driver), .name = (NAME), .version = "1.0", \
-    .description = "a fake driver for the loader tests",                                     \
-    .features = BERTH_FEATURE_PIDS_LISTING | BERTH_FEATURE_LIMIT_MEMORY,                     \
-    .default_network = BERTH_NETWORK_NONE, .probe = fake_probe, .start = fake_start,         \
-    .wait = fake_wait, .kill = fake_kill, .pids = fake_pids, .state = fake_state,            \
-    .destroy = fake_destroy,                                                                 \
-  }
+#define FAKE_TABLE(NAME) \
+  { FAKE_FIELDS((NAME), sizeof(berth_driver)) }
 
 /* The entry point of a fake that always answers TABLE, version 1. */
 #define FAKE_ENTRY_RETURNING(TABLE)                                                          \
