@@ -182,10 +182,7 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
   } catch (const loader::DriverError &e) {
     spdlog::debug("exit_fd: {}; forwarding signals from a thread", e.what());
   }
-  if (exit_fd.get() >= 0)
-    signals.forward_until(exit_fd.get(), forward);
-  else
-    signals.start(forward);
+  if (exit_fd.get() < 0 || !signals.forward_until(exit_fd.get(), forward)) signals.start(forward);
 
   int status = kExitBerthError;
   try {

@@ -66,19 +66,21 @@ void SignalForwarder::start(std::function<void(int)> deliver) {
   });
 }
 
-void SignalForwarder::forward_until(int exit_fd, const std::function<void(int)> &deliver) {
+bool SignalForwarder::forward_until(int exit_fd, const std::function<void(int)> &deliver) {
   pollfd fds[2] = {{exit_fd, POLLIN, 0}, {pipe_[0], POLLIN, 0}};
   nfds_t count = pipe_[0] >= 0 ? 2 : 1;
   for (;;) {
     if (poll(fds, count, -1) < 0) {
       if (errno == EINTR) continue;
-      return;  // cannot happen with valid descriptors; wait() blocks instead
+      return false;  // the caller forwards from a thread instead
     }
+    // The exit first: a signal queued with it was meant for a container
+    // that is gone.
+    if (fds[0].revents) return true;
     if (count == 2 && (fds[1].revents & POLLIN)) {
       unsigned char sig;
       while (read(pipe_[0], &sig, 1) == 1) deliver(sig);
     }
-    if (fds[0].revents) return;
   }
 }
 

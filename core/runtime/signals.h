@@ -23,8 +23,9 @@ class SignalForwarder {
 
   // Delivers queued and future signals to `deliver` on the calling thread
   // until `exit_fd` is readable (the driver's exit_fd: the container has
-  // exited). No thread: for drivers that have the call.
-  void forward_until(int exit_fd, const std::function<void(int)> &deliver);
+  // exited); true then. No thread: for drivers that have the call. False
+  // when poll itself failed: forward with start() instead.
+  bool forward_until(int exit_fd, const std::function<void(int)> &deliver);
 
  private:
   int pipe_[2] = {-1, -1};
