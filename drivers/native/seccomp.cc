@@ -1,5 +1,8 @@
 #include "seccomp.h"
 
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
@@ -14,6 +17,7 @@
 #include <berth/sdk/fd.hpp>
 
 #include <cstdio>
+#include <cstring>
 
 #include "child_error.h"
 #include "seccomp_cache.h"
@@ -117,22 +121,73 @@ int32_t deny(scmp_filter_ctx ctx, const char *name, berth_error *err) {
   return BERTH_OK;
 }
 
-// Everything the compiled program depends on, for the cache: the profile
-// below, the capability set that selects from it, and the libseccomp that
-// compiles it.
-uint64_t profile_key(uint64_t capabilities) {
+// The capabilities that change the program: those guarding system calls,
+// and CAP_SYS_ADMIN (clone's namespace flags). The cache keys on exactly
+// these, verbatim.
+uint64_t relevant_capabilities(uint64_t capabilities) {
+  uint64_t mask = uint64_t{1} << CAP_SYS_ADMIN;
+  for (const Guarded &g : kGuarded)
+    if (g.capability >= 0) mask |= uint64_t{1} << g.capability;
+  return capabilities & mask;
+}
+
+// Adds this driver's GNU build-id (the linker's hash of the whole object:
+// the code in build() and personality_prefix() and the libseccomp linked
+// in). False when there is none: then nothing proves a cached program
+// came from this build, and the cache is not used.
+bool add_build_id(seccomp_cache::Digest *d) {
+  Dl_info self{};
+  if (::dladdr(reinterpret_cast<void *>(&add_build_id), &self) == 0 || self.dli_fname == nullptr)
+    return false;
+  struct Search {
+    const char *file;
+    seccomp_cache::Digest *d;
+    bool found;
+  } search{self.dli_fname, d, false};
+  ::dl_iterate_phdr(
+      [](dl_phdr_info *info, size_t, void *arg) -> int {
+        auto *s = static_cast<Search *>(arg);
+        if (info->dlpi_name == nullptr || std::strcmp(info->dlpi_name, s->file) != 0) return 0;
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+          if (ph.p_type != PT_NOTE) continue;
+          const char *p = reinterpret_cast<const char *>(info->dlpi_addr + ph.p_vaddr);
+          const char *end = p + ph.p_memsz;
+          while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const auto *n = reinterpret_cast<const ElfW(Nhdr) *>(p);
+            const char *name = p + sizeof *n;
+            const char *desc = name + ((n->n_namesz + 3) & ~3u);
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+                std::memcmp(name, "GNU", 4) == 0) {
+              s->d->add(desc, n->n_descsz);
+              s->found = true;
+              return 1;
+            }
+            p = desc + ((n->n_descsz + 3) & ~3u);
+          }
+        }
+        return 1;
+      },
+      &search);
+  return search.found;
+}
+
+// Everything else the compiled program depends on: this build of the
+// driver, the profile's tables and the libseccomp that compiles them.
+bool profile_digest(uint64_t *out) {
   seccomp_cache::Digest d;
+  if (!add_build_id(&d)) return false;
   d.add("berth native seccomp profile 1");
   const scmp_version *v = seccomp_version();
   d.add((uint64_t{v->major} << 32) | (uint64_t{v->minor} << 16) | v->micro);
-  d.add(capabilities);
   for (const Guarded &g : kGuarded) {
     d.add(static_cast<uint64_t>(g.capability));
     for (const char *const *name = g.names; *name != nullptr; ++name) d.add(*name);
   }
   for (unsigned long flag : kNamespaceFlags) d.add(flag);
   for (uint32_t persona : kPersonalityAllowed) d.add(persona);
-  return d.value();
+  *out = d.value();
+  return true;
 }
 
 // libseccomp's part: the deny-list for `capabilities` as BPF.
@@ -188,8 +243,8 @@ int32_t build(uint64_t capabilities, std::vector<sock_filter> *out, berth_error 
 
 int32_t compile(const Plan &plan, std::vector<sock_filter> *out, berth_error *err) {
   const char *dir = seccomp_cache::directory();
-  if (dir == nullptr) return build(plan.capabilities, out, err);
-  uint64_t key = profile_key(plan.capabilities);
+  seccomp_cache::Key key{relevant_capabilities(plan.capabilities), 0};
+  if (dir == nullptr || !profile_digest(&key.digest)) return build(plan.capabilities, out, err);
   if (seccomp_cache::load(dir, key, out)) return BERTH_OK;
   if (int32_t rc = build(plan.capabilities, out, err)) return rc;
   seccomp_cache::store(dir, key, *out);

@@ -14,11 +14,12 @@ namespace berth::native::seccomp_cache {
 
 namespace {
 
-constexpr char kMagic[8] = {'b', 'e', 'r', 't', 'h', 's', 'c', '1'};
+constexpr char kMagic[8] = {'b', 'e', 'r', 't', 'h', 's', 'c', '2'};
 
 struct Header {
   char magic[8];
-  uint64_t key;
+  uint64_t capabilities;
+  uint64_t digest;
   uint64_t checksum;  // Digest of the instructions
   uint32_t count;     // instructions after the header
   uint32_t reserved;
@@ -44,8 +45,10 @@ sdk::UniqueFd open_dir(const char *dir) {
   return fd;
 }
 
-void entry_name(uint64_t key, char (&name)[32]) {
-  std::snprintf(name, sizeof name, "%016llx.bpf", static_cast<unsigned long long>(key));
+void entry_name(const Key &key, char (&name)[48]) {
+  std::snprintf(name, sizeof name, "%016llx-%016llx.bpf",
+                static_cast<unsigned long long>(key.capabilities),
+                static_cast<unsigned long long>(key.digest));
 }
 
 bool write_all(int fd, const void *data, size_t size) {
@@ -96,10 +99,10 @@ const char *directory() {
   return std::strcmp(dir, "off") == 0 ? nullptr : dir;
 }
 
-bool load(const char *dir, uint64_t key, std::vector<sock_filter> *program) {
+bool load(const char *dir, const Key &key, std::vector<sock_filter> *program) {
   sdk::UniqueFd dfd = open_dir(dir);
   if (!dfd) return false;
-  char name[32];
+  char name[48];
   entry_name(key, name);
   sdk::UniqueFd fd(::openat(dfd.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st;
@@ -108,8 +111,8 @@ bool load(const char *dir, uint64_t key, std::vector<sock_filter> *program) {
   if (st.st_size < static_cast<off_t>(sizeof h) ||
       ::pread(fd.get(), &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h))
     return false;
-  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.key != key || h.count == 0 ||
-      h.count > BPF_MAXINSNS ||
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.capabilities != key.capabilities ||
+      h.digest != key.digest || h.count == 0 || h.count > BPF_MAXINSNS ||
       st.st_size != static_cast<off_t>(sizeof h + h.count * sizeof(sock_filter)))
     return false;
   std::vector<sock_filter> p(h.count);
@@ -120,11 +123,11 @@ bool load(const char *dir, uint64_t key, std::vector<sock_filter> *program) {
   return true;
 }
 
-void store(const char *dir, uint64_t key, const std::vector<sock_filter> &program) {
+void store(const char *dir, const Key &key, const std::vector<sock_filter> &program) {
   if (program.empty() || program.size() > BPF_MAXINSNS || !make_private_dirs(dir)) return;
   sdk::UniqueFd dfd = open_dir(dir);
   if (!dfd) return;
-  char name[32], tmp[64];
+  char name[48], tmp[80];
   entry_name(key, name);
   std::snprintf(tmp, sizeof tmp, "%s.%d.tmp", name, static_cast<int>(::getpid()));
   sdk::UniqueFd fd(
@@ -132,7 +135,8 @@ void store(const char *dir, uint64_t key, const std::vector<sock_filter> &progra
   if (!fd) return;
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
-  h.key = key;
+  h.capabilities = key.capabilities;
+  h.digest = key.digest;
   h.checksum = checksum(program.data(), program.size());
   h.count = static_cast<uint32_t>(program.size());
   bool ok = write_all(fd.get(), &h, sizeof h) &&

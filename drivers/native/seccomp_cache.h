@@ -5,11 +5,14 @@
 // microseconds.
 //
 // Entries live in kCacheDir, a directory only root may write, one file per
-// key. The key is a digest of everything the program depends on (the
-// profile's tables, the capability set, libseccomp's version); the file
-// repeats it and carries a checksum of the program, so a stale, truncated or
-// foreign file is a miss, never a wrong filter. Any problem with the cache
-// (missing, unsafe owner or mode, full disk) only costs the compile.
+// key: the capability set that selects from the profile, verbatim, and a
+// digest of the rest (this driver's build-id, the profile's tables,
+// libseccomp's version). The file repeats the key and carries a checksum of
+// the program, so a stale or truncated file is a miss. The checksum is no
+// signature: whoever can write the directory (root, or a container given
+// it by a bind mount) chooses the filters of later containers, so it must
+// never be exposed to one. Any problem with the cache (missing, unsafe owner
+// or mode, full disk) only costs the compile.
 #pragma once
 
 #include <linux/filter.h>
@@ -39,11 +42,19 @@ class Digest {
   uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
+// An entry's identity: the capabilities that select from the profile
+// (verbatim, never hashed) and a digest of everything else the program
+// depends on (the driver's build, the profile, libseccomp's version).
+struct Key {
+  uint64_t capabilities;
+  uint64_t digest;
+};
+
 // True (and *program filled) when `dir` holds a sound entry for `key`.
-bool load(const char *dir, uint64_t key, std::vector<sock_filter> *program);
+bool load(const char *dir, const Key &key, std::vector<sock_filter> *program);
 
 // Stores `program` under `key`, atomically (a new file renamed into place).
 // Best effort: a failure leaves no file behind and is not an error.
-void store(const char *dir, uint64_t key, const std::vector<sock_filter> &program);
+void store(const char *dir, const Key &key, const std::vector<sock_filter> &program);
 
 }  // namespace berth::native::seccomp_cache

@@ -289,11 +289,12 @@ TEST_F(NativeDriver, SeccompCacheIgnoresCorruptEntriesAndEntriesWritableByOthers
   const std::string admin_entry = cache + "/" + (both[0] == first[0] ? both[1] : both[0]);
 
   // A permissive entry under the default set's name: the SYS_ADMIN program
-  // with its key (bytes 8..15, the file name in hex) rewritten.
+  // with its capability set (bytes 8..15; the first 16 hex digits of the
+  // file name) rewritten to the default set's.
   std::string planted = slurp(admin_entry);
-  ASSERT_GT(planted.size(), 32u);
-  uint64_t key = std::stoull(first[0].substr(0, 16), nullptr, 16);
-  std::memcpy(planted.data() + 8, &key, sizeof key);
+  ASSERT_GT(planted.size(), 40u);
+  uint64_t caps = std::stoull(first[0].substr(0, 16), nullptr, 16);
+  std::memcpy(planted.data() + 8, &caps, sizeof caps);
   auto plant = [&](const std::string &content, mode_t mode) {
     {
       std::ofstream out(default_entry, std::ios::trunc | std::ios::binary);
@@ -311,7 +312,7 @@ TEST_F(NativeDriver, SeccompCacheIgnoresCorruptEntriesAndEntriesWritableByOthers
   r = sh(probe);
   ASSERT_RAN(r);
   EXPECT_EQ(r.out, "rc=1\n") << "a corrupt entry is not loaded";
-  EXPECT_EQ(slurp(default_entry).substr(0, 8), "berthsc1") << "and is replaced by a sound one";
+  EXPECT_EQ(slurp(default_entry).substr(0, 8), "berthsc2") << "and is replaced by a sound one";
 
   // The planted entry itself is well formed: with root's own mode it is
   // what the container gets. Only root may write the cache directory.
