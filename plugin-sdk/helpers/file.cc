@@ -56,11 +56,24 @@ int32_t create_file(const std::string &path, const std::string &data, mode_t mod
 
 int32_t replace_file(const std::string &path, const std::string &data, mode_t mode,
                      berth_error *err) {
-  std::string tmp = path + ".tmp";
-  if (int32_t rc = create_file(tmp, data, mode, err)) {
+  // A new, unique file (O_EXCL): never a leftover or a symlink planted at
+  // a fixed name, and two writers never share one.
+  std::string tmp = path + ".XXXXXX";
+  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+  if (!fd) return fail_errno(err, errno, "mkostemp", tmp);
+  auto give_up = [&](const char *step) {
+    int e = errno;
     ::unlink(tmp.c_str());
-    return rc;
+    return fail_errno(err, e, step, tmp);
+  };
+  if (::fchmod(fd.get(), mode) != 0) return give_up("fchmod");
+  for (size_t done = 0; done < data.size();) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return give_up("write");
+    done += static_cast<size_t>(n);
   }
+  fd.reset();
   // An existing file: swap the two names and unlink the old content. A
   // rename over it would look the same to readers, but ext4 then starts
   // writing the new file out at once (auto_da_alloc) and the file's removal
@@ -71,11 +84,7 @@ int32_t replace_file(const std::string &path, const std::string &data, mode_t mo
     return BERTH_OK;
   }
   // Nothing to swap with yet (ENOENT), or no RENAME_EXCHANGE here.
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return fail_errno(err, e, "rename", tmp + " -> " + path);
-  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return give_up("rename");
   return BERTH_OK;
 }
 

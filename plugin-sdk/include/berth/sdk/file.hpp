@@ -21,9 +21,12 @@ int32_t create_file(const std::string &path, const std::string &data, mode_t mod
                     berth_error *err);
 
 // Creates `path` or replaces it atomically: readers in other processes see
-// the old content or the new, never half a file (PATH.tmp written, then
-// renamed into place). No fsync: state under /run describes live
-// processes, which do not survive a crash either.
+// the old content or the new, never half a file. The new content is
+// written to a unique PATH.XXXXXX with exactly `mode` and swapped in
+// (RENAME_EXCHANGE, then the old content unlinked; a plain rename when
+// nothing is there yet). One writer per path: two concurrent writers each
+// succeed, but which content stays is not defined. No fsync: state under
+// /run describes live processes, which do not survive a crash either.
 int32_t replace_file(const std::string &path, const std::string &data, mode_t mode,
                      berth_error *err);
 
