@@ -89,8 +89,8 @@ Record from_json(const json &j) {
   return r;
 }
 
-// Holds an exclusive flock on <containers>/.lock: creation checks names and
-// makes directories without racing another berth.
+// Holds an exclusive flock on <containers>/.lock: a named creation checks
+// the name and takes it without racing another berth.
 class StoreLock {
  public:
   explicit StoreLock(const std::string &path) {

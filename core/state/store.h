@@ -51,7 +51,7 @@ class Store {
   // Creates the container's directories and first record; fills id (and a
   // name when empty). Refuses a name already taken.
   void create(Record &record);
-  void save(const Record &record) const;  // atomic (write + rename)
+  void save(const Record &record) const;  // atomic (sdk::replace_file)
   Record load(const std::string &id) const;
   // An id, a unique id prefix or a name.
   Record resolve(const std::string &id_or_name) const;

@@ -133,8 +133,8 @@ int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err)
 }
 
 // A pidfd on the container's process, the monitor's own child: readable
-// once it has exited. It is reaped only by wait(), so its pid cannot be
-// reused meanwhile.
+// once it has exited. It is reaped only by wait() or destroy(), so its
+// pid cannot be reused meanwhile.
 int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
   Record rec;
   if (int32_t rc = read_record(c, &rec, err)) return rc;

@@ -132,8 +132,8 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
 // --- wait, kill, pids, state, destroy ---------------------------------------
 
 // A pidfd on init, the monitor's own child: readable once init, and with it
-// every process of the container, has exited. init is reaped only by wait(),
-// so its pid cannot be reused meanwhile.
+// every process of the container, has exited. init is reaped only by wait() or
+// destroy(), so its pid cannot be reused meanwhile.
 int32_t exit_fd(const berth_container *c, int32_t *fd, berth_error *err) {
   state::Saved s;
   if (int32_t rc = state::load(c, &s, err)) return rc;
@@ -188,9 +188,10 @@ int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
   // whole pid namespace), through a pidfd checked against init's start
   // time: a recycled pid is never signalled.
   sdk::UniqueFd pidfd;
-  berth_error open_err{};
-  if (sdk::open_pidfd(static_cast<pid_t>(s.pid), &pidfd, &open_err) != BERTH_OK ||
-      !sdk::process_alive(s.pid, s.start_time))
+  if (sdk::open_pidfd(static_cast<pid_t>(s.pid), &pidfd, err) != BERTH_OK &&
+      err->sys_errno != ESRCH)
+    return sdk::wrap(err, "kill container " + std::string(c->id));
+  if (!pidfd || !sdk::process_alive(s.pid, s.start_time))
     return sdk::fail(err, BERTH_E_NO_CONTAINER, "kill: container %s is not running", c->id);
   if (sdk::send_signal(pidfd.get(), signal, err) != BERTH_OK && err->sys_errno != ESRCH)
     return sdk::wrap(err, "kill container " + std::string(c->id));
