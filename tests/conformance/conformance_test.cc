@@ -4,6 +4,7 @@
 // not, the same request must be refused with a clear error (exit 125, the
 // field named) and nothing started.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -359,6 +360,19 @@ TEST_P(Conformance, TtyGivesTheProcessATerminal) {
   if (!has("tty")) return expect_refused(r, "process.tty", "tty");
   EXPECT_EQ(r.status, 0) << r.describe();
   EXPECT_NE(r.out.find("is-a-tty"), std::string::npos) << r.describe();
+}
+
+// The monitor forwards the signals it receives to the container's process
+// (on one thread with the driver's exit_fd, from a thread without).
+TEST_P(Conformance, SigtermToBerthRunReachesTheProcess) {
+  auto a = base();
+  a.insert(a.end(), {"--", "/bin/sh", "-c",
+                     "trap 'echo got TERM; exit 7' TERM; echo ready; "
+                     "while :; do sleep 1 & wait $!; done"});
+  Result r = run_berth(a, "", 60, SIGTERM, "ready\n");
+  EXPECT_FALSE(r.timed_out) << r.describe();
+  EXPECT_EQ(r.status, 7) << r.describe();
+  EXPECT_NE(r.out.find("got TERM"), std::string::npos) << r.describe();
 }
 
 TEST_P(Conformance, KillAndPidsWorkFromAnotherProcess) {

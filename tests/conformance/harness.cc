@@ -26,7 +26,7 @@ std::string Result::describe() const {
 }
 
 Result run_berth(const std::vector<std::string> &args, const std::string &input,
-                 int timeout_seconds) {
+                 int timeout_seconds, int send_signal, const std::string &signal_when) {
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
@@ -77,6 +77,10 @@ Result run_berth(const std::vector<std::string> &args, const std::string &input,
         --open_fds;
       } else {
         (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(got));
+        if (send_signal != 0 && i == 0 && r.out.find(signal_when) != std::string::npos) {
+          kill(pid, send_signal);
+          send_signal = 0;
+        }
       }
     }
   }

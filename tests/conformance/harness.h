@@ -17,8 +17,11 @@ struct Result {
 };
 
 // Runs BERTH_BIN with `args`, feeding `input` on stdin (closed when empty).
+// With `send_signal` set, sends it to berth itself (not its group) once its
+// stdout holds `signal_when`: what a user's ^C or a supervisor's TERM does.
 Result run_berth(const std::vector<std::string> &args, const std::string &input = "",
-                 int timeout_seconds = 60);
+                 int timeout_seconds = 60, int send_signal = 0,
+                 const std::string &signal_when = "");
 
 // A fresh temporary directory, removed (recursively) on destruction.
 class TempDir {
