@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <berth/sdk/fd.hpp>
+#include <berth/sdk/file.hpp>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace berth::native::seccomp_cache {
 
@@ -49,34 +51,6 @@ void entry_name(const Key &key, char (&name)[48]) {
   std::snprintf(name, sizeof name, "%016llx-%016llx.bpf",
                 static_cast<unsigned long long>(key.capabilities),
                 static_cast<unsigned long long>(key.digest));
-}
-
-bool write_all(int fd, const void *data, size_t size) {
-  const char *p = static_cast<const char *>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-// mkdir -p of a root-only directory.
-bool make_private_dirs(const char *dir) {
-  char path[4096];
-  size_t len = std::strlen(dir);
-  if (len >= sizeof path) return false;
-  std::memcpy(path, dir, len + 1);
-  for (size_t i = 1; i <= len; ++i) {
-    if (path[i] != '/' && path[i] != '\0') continue;
-    char saved = path[i];
-    path[i] = '\0';
-    if (::mkdir(path, 0700) != 0 && errno != EEXIST) return false;
-    path[i] = saved;
-  }
-  return true;
 }
 
 }  // namespace
@@ -124,27 +98,24 @@ bool load(const char *dir, const Key &key, std::vector<sock_filter> *program) {
 }
 
 void store(const char *dir, const Key &key, const std::vector<sock_filter> &program) {
-  if (program.empty() || program.size() > BPF_MAXINSNS || !make_private_dirs(dir)) return;
-  sdk::UniqueFd dfd = open_dir(dir);
-  if (!dfd) return;
-  char name[48], tmp[80];
+  berth_error ignored{};
+  if (program.empty() || program.size() > BPF_MAXINSNS ||
+      sdk::make_directories(dir, 0700, &ignored) != BERTH_OK || !open_dir(dir))
+    return;
+  char name[48];
   entry_name(key, name);
-  std::snprintf(tmp, sizeof tmp, "%s.%d.tmp", name, static_cast<int>(::getpid()));
-  sdk::UniqueFd fd(
-      ::openat(dfd.get(), tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return;
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.capabilities = key.capabilities;
   h.digest = key.digest;
   h.checksum = checksum(program.data(), program.size());
   h.count = static_cast<uint32_t>(program.size());
-  bool ok = write_all(fd.get(), &h, sizeof h) &&
-            write_all(fd.get(), program.data(), program.size() * sizeof(sock_filter));
-  fd.reset();
-  // Concurrent starts may race to store the same entry: whichever rename
-  // comes last wins, and both files are identical.
-  if (!ok || ::renameat(dfd.get(), tmp, dfd.get(), name) != 0) ::unlinkat(dfd.get(), tmp, 0);
+  std::string bytes(reinterpret_cast<const char *>(&h), sizeof h);
+  bytes.append(reinterpret_cast<const char *>(program.data()),
+               program.size() * sizeof(sock_filter));
+  // Concurrent starts may race to store the same entry: both files are
+  // identical, whichever lands last.
+  sdk::replace_file(std::string(dir) + "/" + name, bytes, 0600, &ignored);
 }
 
 }  // namespace berth::native::seccomp_cache
