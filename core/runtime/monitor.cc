@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <berth/sdk/fd.hpp>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -20,26 +21,7 @@
 namespace berth::runtime {
 namespace {
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd &&o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd &operator=(Fd &&o) noexcept {
-    reset();
-    fd_ = std::exchange(o.fd_, -1);
-    return *this;
-  }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using Fd = sdk::UniqueFd;
 
 Fd open_or_throw(const std::string &path, int flags, mode_t mode = 0600) {
   int fd = open(path.c_str(), flags | O_CLOEXEC, mode);
