@@ -84,19 +84,16 @@ int32_t probe(char *info, size_t info_size, berth_error *err) {
 
 struct JoinContext {
   const berth_container *c;
-  const berth_spec *spec;
   const Plan *plan;
-  sdk::Cgroup *cgroup;
+  const sdk::Cgroup *cgroup;
 };
 
-// Parent side after clone, while the child mounts: the cgroup (created and
-// the child moved in), the state file (so destroy from any process finds
-// pid and cgroup from here on), the seccomp program for "go".
+// Parent side after clone, while the child mounts: the state file (so
+// destroy from any process finds pid and cgroup from here on) and the
+// seccomp program for "go".
 int32_t join(void *ctx, pid_t pid, int status_fd, std::vector<sock_filter> *program,
              berth_error *err) {
   auto *j = static_cast<JoinContext *>(ctx);
-  if (int32_t rc = cgroups::create(j->c, j->spec, j->cgroup, err)) return rc;
-  if (int32_t rc = j->cgroup->add_process(pid, err)) return rc;
   state::Saved s;
   s.pid = pid;
   if (int32_t rc = sdk::process_start_time(pid, &s.start_time, err)) return rc;
@@ -114,11 +111,14 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
               berth_start_result *out, berth_error *err) {
   Plan plan;
   if (int32_t rc = build_plan(c, spec, stdio, &plan, err)) return rc;
-  sdk::Cgroup cgroup;  // destroyed on failure (declared before the process:
-                       // the process is killed first)
+  // The cgroup comes first, limits set: the child enters it by itself as
+  // its first step (no migration lock, see sdk::CgroupEntry). Destroyed on
+  // failure (declared before the process: the process is killed first).
+  sdk::Cgroup cgroup;
+  if (int32_t rc = cgroups::create(c, spec, &cgroup, err)) return rc;
   process::Started started;
-  JoinContext ctx{c, spec, &plan, &cgroup};
-  if (int32_t rc = process::start(plan, join, &ctx, &started, err)) {
+  JoinContext ctx{c, &plan, &cgroup};
+  if (int32_t rc = process::start(plan, cgroup, join, &ctx, &started, err)) {
     state::remove(c);
     return rc;
   }

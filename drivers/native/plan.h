@@ -27,8 +27,8 @@ struct BindMount {
 
 struct Plan {
   // Namespaces: CLONE_NEW* given to clone; the cgroup namespace is entered
-  // after the parent placed the child in its cgroup (so its root is the
-  // container's cgroup), hence separate.
+  // after the child joined its cgroup (so its root is the container's
+  // cgroup), hence separate.
   unsigned long clone_flags = 0;
   bool cgroup_namespace = false;
   bool private_network = false;  // network: none -> new netns with lo up

@@ -120,7 +120,7 @@ int32_t rename_init(berth_error *err) {
 }
 
 // The container's setup, in order, as a checklist in two halves. The first
-// runs while the parent creates the cgroup and compiles the seccomp
+// runs while the parent writes the state file and loads the seccomp
 // program (in parallel: clone comes first); it touches only the new
 // namespaces, never runs container code, and ends before "go".
 int32_t setup_namespaces(const Plan &plan, berth_error *err) {
@@ -233,13 +233,16 @@ int worker_main(void *arg) {
 }
 
 // Runs as the cloned child; never returns.
-[[noreturn]] void child_main(const Plan &plan, int sync_fd, int status_fd) {
+[[noreturn]] void child_main(const Plan &plan, const sdk::CgroupEntry &cgroup, int sync_fd,
+                             int status_fd) {
   berth_error e{};
+  // Into the container's cgroup before anything else (still one thread).
+  if (sdk::Cgroup::enter_self(cgroup, &e) != BERTH_OK) report(sync_fd, e, 1);
   reset_signals();
   if (setup_fds(plan, sync_fd, status_fd, &e) != BERTH_OK) report(sync_fd, e, 1);
   if (setup_namespaces(plan, &e) != BERTH_OK) report(kSyncFd, e, 1);
-  // "go" is the seccomp program itself, sent once the parent has put us in
-  // our cgroup.
+  // "go" is the seccomp program itself, sent once the parent has recorded
+  // us (state file: destroy from any process finds us from here on).
   ssize_t n;
   do {
     n = ::recv(kSyncFd, plan.seccomp_receive.get(),
@@ -273,21 +276,32 @@ int worker_main(void *arg) {
 
 }  // namespace
 
-int32_t start(const Plan &plan, JoinFn join, void *join_ctx, Started *out, berth_error *err) {
+int32_t start(const Plan &plan, sdk::Cgroup &cgroup, JoinFn join, void *join_ctx, Started *out,
+              berth_error *err) {
   sdk::SyncPipe sync;
   if (int32_t rc = sdk::SyncPipe::create(&sync, err)) return rc;
   int status[2];
   if (::pipe2(status, O_CLOEXEC) != 0) return sdk::fail_errno(err, errno, "pipe2", "status pipe");
   sdk::UniqueFd status_read(status[0]), status_write(status[1]);
 
-  bool is_child = false;
-  if (int32_t rc = sdk::Child::spawn(plan.clone_flags, &out->child, &is_child, err)) return rc;
+  sdk::CgroupEntry entry;
+  if (int32_t rc = cgroup.open_entry(&entry, err)) return rc;
+  bool is_child = false, in_cgroup2 = false;
+  if (int32_t rc = sdk::Child::spawn(plan.clone_flags, entry.v2_dir.get(), &out->child, &is_child,
+                                     &in_cgroup2, err))
+    return rc;
   if (is_child) {
     sync.in_child();
-    child_main(plan, sync.fd(), status_write.get());
+    child_main(plan, entry, sync.fd(), status_write.get());
   }
   sync.in_parent();
   status_write.reset();
+  // A kernel without CLONE_INTO_CGROUP: into the cgroup2 directory the slow
+  // way (the child waits for "go" before it runs anything of the container).
+  if (entry.v2_dir && !in_cgroup2) {
+    if (int32_t rc = cgroup.add_process_unified(out->child.pid(), err)) return rc;
+  }
+  entry = sdk::CgroupEntry{};
 
   std::vector<sock_filter> program;
   if (int32_t rc = join(join_ctx, out->child.pid(), status_read.get(), &program, err)) return rc;

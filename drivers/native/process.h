@@ -3,11 +3,13 @@
 //
 //   parent                               child (pid 1 in its namespaces)
 //   ------                               -------------------------------
-//   clone(CLONE_NEW*)                 -> stdio on 0-2, every other fd closed
+//   cgroup created (limits set)
+//   clone3(CLONE_NEW*, born in the    -> enters its v1 cgroups itself, then
+//     cgroup2 directory)                 stdio on 0-2, every other fd closed
 //   (in parallel:)                       mounts, pivot_root, masks, hostname,
-//   cgroup created, child moved in,      lo, cwd (setup_namespaces)
-//   state file written, seccomp          waits for "go"
-//   compiled; "go" = the program      -> cgroup ns, capabilities, user,
+//   state file written, seccomp          lo, cwd (setup_namespaces)
+//   program loaded; "go" = it            waits for "go"
+//                                     -> cgroup ns, capabilities, user,
 //                                        seccomp last (setup_privileges)
 //                                        clone: init stays pid 1, the spec's
 //                                        process execs
@@ -16,6 +18,7 @@
 #pragma once
 
 #include <berth/driver.h>
+#include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/fd.hpp>
 #include <berth/sdk/process.hpp>
 
@@ -32,17 +35,20 @@ struct Started {
   sdk::UniqueFd status_pipe;  // read end: init's ExitRecord (init.h)
 };
 
-// Clones the child, lets `join` place it (cgroup, state file) and, once it
+// Clones the child into `cgroup` (already created, limits set: the child
+// enters it through `entry` before anything else, without the kernel's
+// migration lock, see CgroupEntry), lets `join` record it and, once it
 // succeeded, releases the child and waits until the spec's process exec'd
 // or the child reported why it could not. On failure the child is killed
 // and reaped (the Started destructor) and `err` holds the child's own error
 // (BERTH_E_EXEC_NOT_FOUND / _DENIED for exec).
 // `join` runs in the parent after clone while the child mounts its root
-// filesystem: it places the child (cgroup, state file; `status_fd` is the
-// read end of the status pipe) and compiles the seccomp `program` that
-// then goes to the child as its "go".
+// filesystem: it records the child (state file; `status_fd` is the read
+// end of the status pipe) and produces the seccomp `program` that then
+// goes to the child as its "go".
 using JoinFn = int32_t (*)(void *ctx, pid_t pid, int status_fd, std::vector<sock_filter> *program,
                            berth_error *err);
-int32_t start(const Plan &plan, JoinFn join, void *join_ctx, Started *out, berth_error *err);
+int32_t start(const Plan &plan, sdk::Cgroup &cgroup, JoinFn join, void *join_ctx, Started *out,
+              berth_error *err);
 
 }  // namespace berth::native::process

@@ -1,3 +1,4 @@
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -49,6 +50,30 @@ int32_t Child::spawn(unsigned long clone_flags, Child *out, bool *is_child, bert
   }
   *out = Child();
   out->pid_ = pid;
+  return BERTH_OK;
+}
+
+int32_t Child::spawn(unsigned long clone_flags, int cgroup_fd, Child *out, bool *is_child,
+                     bool *in_cgroup, berth_error *err) {
+  *in_cgroup = false;
+  if (cgroup_fd < 0) return spawn(clone_flags, out, is_child, err);
+  *is_child = false;
+  clone_args args{};
+  args.flags = clone_flags | CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  // No stack given: fork semantics, as the raw clone above.
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
+    return spawn(clone_flags, out, is_child, err);  // an older kernel: the caller moves it
+  if (pid < 0) return fail_errno(err, errno, "clone3", "container process (CLONE_INTO_CGROUP)");
+  *in_cgroup = true;
+  if (pid == 0) {
+    *is_child = true;
+    return BERTH_OK;
+  }
+  *out = Child();
+  out->pid_ = static_cast<pid_t>(pid);
   return BERTH_OK;
 }
 

@@ -275,3 +275,108 @@ TEST_F(CgroupTest, TheV2ImplementationRunsOnThisHostsCgroup2) {
   ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
   EXPECT_FALSE(path_exists(dir));
 }
+
+namespace {
+
+// The cgroup paths of `pid` as /proc/PID/cgroup lists them, one per line.
+std::string proc_cgroup(pid_t pid) {
+  return read_trimmed("/proc/" + std::to_string(pid) + "/cgroup");
+}
+
+// Spawns a child through `entry` that enters the cgroup itself and then
+// waits for `gate`; the child's exit status says whether enter_self worked.
+pid_t spawn_entering(const CgroupEntry &entry, Gate &gate, bool *born_in_v2) {
+  Child child;
+  bool is_child = false;
+  berth_error err{};
+  EXPECT_EQ(Child::spawn(0, entry.v2_dir.get(), &child, &is_child, born_in_v2, &err), BERTH_OK)
+      << err.message;
+  if (is_child) {
+    berth_error e{};
+    if (Cgroup::enter_self(entry, &e) != BERTH_OK) ::_exit(3);
+    gate.wait_in_child();
+    ::_exit(0);
+  }
+  return child.release();
+}
+
+}  // namespace
+
+// The start path of the native driver: nobody writes the child's pid
+// anywhere; it is born in the cgroup2 directory and moves itself into the
+// v1 ones, and lands in every directory of the cgroup.
+TEST_F(CgroupTest, AChildEntersEveryDirectoryByItselfThroughTheEntry) {
+  CgroupLimits limits;
+  limits.pids = 16;
+  Cgroup cg;
+  berth_error err{};
+  ASSERT_EQ(Cgroup::create(unique_name("entry"), limits, &cg, &err), BERTH_OK) << err.message;
+  CgroupEntry entry;
+  ASSERT_EQ(cg.open_entry(&entry, &err), BERTH_OK) << err.message;
+  size_t v1_dirs = 0;
+  bool has_v2 = false;
+  for (const auto &d : cg.dirs()) {
+    if (d.controllers.empty())
+      has_v2 = true;
+    else
+      ++v1_dirs;
+  }
+  EXPECT_EQ(entry.v1_tasks.size(), v1_dirs);
+  EXPECT_EQ(static_cast<bool>(entry.v2_dir), has_v2);
+
+  Gate gate;
+  bool born_in_v2 = false;
+  pid_t pid = spawn_entering(entry, gate, &born_in_v2);
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(born_in_v2, has_v2) << "clone3(CLONE_INTO_CGROUP) is in Linux since 5.7";
+  // Until the child has written its tasks files it may still be outside:
+  // cgroup.procs of the first directory lists it once it moved.
+  std::vector<int64_t> inside;
+  for (int i = 0; i < 500 && inside.empty(); ++i) {
+    ASSERT_EQ(cg.pids(&inside, &err), BERTH_OK) << err.message;
+    if (inside.empty()) ::usleep(2000);
+  }
+  EXPECT_EQ(inside, std::vector<int64_t>{pid});
+  std::string listed = proc_cgroup(pid);
+  const std::string relative = "/" + unique_name("entry");
+  for (const auto &d : cg.dirs()) {
+    std::string line = (d.controllers.empty() ? "::" : ":" + d.controllers + ":") + relative;
+    EXPECT_NE(listed.find(line), std::string::npos) << line << " not in\n" << listed;
+  }
+  gate.open();
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "enter_self failed in the child";
+  ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
+}
+
+// A cgroup removed under the entry: entering fails with the file named
+// (v1 tasks file; cgroup2: clone3 itself), and nothing is created.
+TEST_F(CgroupTest, EnteringARemovedCgroupFailsNamingWhat) {
+  CgroupLimits limits;
+  limits.pids = 16;
+  Cgroup cg;
+  berth_error err{};
+  ASSERT_EQ(Cgroup::create(unique_name("gone"), limits, &cg, &err), BERTH_OK) << err.message;
+  CgroupEntry entry;
+  ASSERT_EQ(cg.open_entry(&entry, &err), BERTH_OK) << err.message;
+  ASSERT_TRUE(!entry.v1_tasks.empty() || entry.v2_dir) << cg.serialize();
+  std::vector<CgroupDir> dirs = cg.dirs();
+  ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
+  if (!entry.v1_tasks.empty()) {
+    berth_error e{};
+    EXPECT_EQ(Cgroup::enter_self(entry, &e), BERTH_E_SYSTEM);
+    EXPECT_NE(e.sys_errno, 0);
+    EXPECT_NE(std::strstr(e.message, entry.v1_paths.front().c_str()), nullptr) << e.message;
+  }
+  if (entry.v2_dir) {
+    Child child;
+    bool is_child = false, born = false;
+    berth_error e{};
+    int32_t rc = Child::spawn(0, entry.v2_dir.get(), &child, &is_child, &born, &e);
+    if (is_child) ::_exit(0);
+    EXPECT_EQ(rc, BERTH_E_SYSTEM) << "a child was born in a removed cgroup";
+    EXPECT_NE(std::strstr(e.message, "clone3"), nullptr) << e.message;
+  }
+  for (const auto &d : dirs) EXPECT_FALSE(path_exists(d.path)) << d.path;
+}

@@ -14,6 +14,19 @@
 //   later, any process: Cgroup::load(text, &cg, err); cg.pids / kill_all /
 //            oom_killed / destroy.
 //
+// The fast way in (CgroupEntry below): moving another process by writing
+// its pid into cgroup.procs makes the kernel take its global
+// cgroup_threadgroup_rwsem for writing, and that waits for an RCU grace
+// period: 7-15 ms on the VM of bench/README.md, the largest single cost of
+// a container start. Two ways in need no such lock: a single-threaded
+// process moving itself into a v1 cgroup ("0" into its `tasks` file), and
+// a process created inside a cgroup2 directory (clone3 CLONE_INTO_CGROUP).
+//   parent:  Cgroup::create(...); cg.open_entry(&entry, err)
+//            Child::spawn(flags, entry.v2_dir.get(), &child, &is_child,
+//                         &born_in_v2, err)
+//   child:   cg.enter_self(entry, err)    // first thing, still single-threaded
+//   parent:  if (!born_in_v2) cg.add_process_unified(pid, err)
+//
 // Link berth::driver_helpers. Every fallible call returns a berth status and
 // fills `err` with the file and errno, e.g.
 // "write(/sys/fs/cgroup/memory/berth/abc/memory.limit_in_bytes): Device or resource busy".
@@ -21,6 +34,7 @@
 
 #include <berth/driver.h>
 #include <sys/types.h>
+#include <berth/sdk/fd.hpp>
 
 #include <cstdint>
 #include <string>
@@ -76,6 +90,15 @@ struct CgroupDir {
   std::string path;         // absolute: "/sys/fs/cgroup/memory/berth/abc"
 };
 
+// Descriptors for entering a container's cgroup without the global
+// migration lock (see the top of this file), opened by the parent before
+// the child exists so the child inherits them.
+struct CgroupEntry {
+  std::vector<UniqueFd> v1_tasks;     // <dir>/tasks of every v1 directory, write-only
+  std::vector<std::string> v1_paths;  // the same files' paths, for error messages
+  UniqueFd v2_dir;                    // the cgroup2 directory (CLONE_INTO_CGROUP), or -1
+};
+
 // A container's cgroup: a directory in every hierarchy it uses. Move-only
 // RAII: the destructor destroys it (kills what is inside, removes the
 // directories) unless release() was called.
@@ -113,6 +136,16 @@ class Cgroup {
   // Moves `pid` into every directory of the cgroup. Call it for the
   // container's first process before that process execs anything.
   int32_t add_process(pid_t pid, berth_error *err);
+
+  // Opens what a child needs to enter the cgroup by itself (CgroupEntry).
+  int32_t open_entry(CgroupEntry *out, berth_error *err) const;
+  // In the child, before it runs anything and while it has one thread:
+  // moves the calling thread, hence the process, into every v1 directory.
+  // No allocation; the error names the `tasks` file and errno.
+  static int32_t enter_self(const CgroupEntry &entry, berth_error *err);
+  // Moves `pid` into the cgroup2 directory only (when the child could not
+  // be born there: clone3 or CLONE_INTO_CGROUP missing). Pays the lock.
+  int32_t add_process_unified(pid_t pid, berth_error *err);
 
   // Every process in the cgroup (tgids, from cgroup.procs), sorted.
   // An already removed cgroup yields an empty list.

@@ -27,6 +27,12 @@ class Child {
   // _exit. Keep the child's work async-signal-safe if the parent has
   // threads.
   static int32_t spawn(unsigned long clone_flags, Child *out, bool *is_child, berth_error *err);
+  // The same, born inside the cgroup2 directory `cgroup_fd` when it is >= 0
+  // (clone3 CLONE_INTO_CGROUP: nobody migrates it, see CgroupEntry in
+  // cgroup.hpp). *in_cgroup says whether it was; false on kernels without
+  // clone3 or CLONE_INTO_CGROUP (before 5.7), where the caller moves it.
+  static int32_t spawn(unsigned long clone_flags, int cgroup_fd, Child *out, bool *is_child,
+                       bool *in_cgroup, berth_error *err);
 
   pid_t pid() const { return pid_; }
   explicit operator bool() const { return pid_ > 0; }

@@ -1,0 +1,60 @@
+// Entering a container's cgroup without the kernel's global migration lock
+// (why: see CgroupEntry in cgroup.hpp). The parent opens the files before
+// the child exists; the child writes them itself.
+#include <fcntl.h>
+#include <unistd.h>
+#include <berth/sdk/cgroup.hpp>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/file.hpp>
+
+#include <cstdio>
+#include <cstring>
+
+namespace berth::sdk {
+
+int32_t Cgroup::open_entry(CgroupEntry *out, berth_error *err) const {
+  *out = CgroupEntry{};
+  if (!valid()) return fail(err, BERTH_E_INTERNAL, "open_entry: no cgroup");
+  for (const CgroupDir &d : dirs_) {
+    if (d.controllers.empty()) {
+      // O_PATH is enough for CLONE_INTO_CGROUP and opens nothing for I/O.
+      out->v2_dir = UniqueFd(::open(d.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!out->v2_dir) return fail_errno(err, errno, "open", d.path);
+      continue;
+    }
+    std::string tasks = d.path + "/tasks";
+    UniqueFd fd(::open(tasks.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return fail_errno(err, errno, "open", tasks);
+    out->v1_tasks.push_back(std::move(fd));
+    out->v1_paths.push_back(std::move(tasks));
+  }
+  return BERTH_OK;
+}
+
+int32_t Cgroup::enter_self(const CgroupEntry &entry, berth_error *err) {
+  // "0" is the writing thread itself. Only the calling thread moves, which
+  // is the whole process while it has one thread (a child between fork and
+  // exec); for that case the kernel skips the threadgroup lock.
+  for (size_t i = 0; i < entry.v1_tasks.size(); ++i) {
+    if (::write(entry.v1_tasks[i].get(), "0", 1) == 1) continue;
+    int e = errno;
+    if (err != nullptr) {
+      err->code = BERTH_E_SYSTEM;
+      err->sys_errno = e;
+      std::snprintf(err->message, sizeof err->message, "write(%s, \"0\"): %s",
+                    entry.v1_paths[i].c_str(), std::strerror(e));
+    }
+    return BERTH_E_SYSTEM;
+  }
+  return BERTH_OK;
+}
+
+int32_t Cgroup::add_process_unified(pid_t pid, berth_error *err) {
+  if (!valid()) return fail(err, BERTH_E_INTERNAL, "add_process_unified: no cgroup");
+  for (const CgroupDir &d : dirs_)
+    if (d.controllers.empty())
+      return write_file(d.path + "/cgroup.procs", std::to_string(pid), err);
+  return BERTH_OK;
+}
+
+}  // namespace berth::sdk
