@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/fd.hpp>
 
@@ -64,8 +65,16 @@ int32_t exec_error_code(int errnum) {
   }
 }
 
-[[noreturn]] void run_child(const ChildArgs &a, const sdk::SyncPipe &sync) {
+[[noreturn]] void run_child(const ChildArgs &a, const sdk::CgroupEntry &cgroup,
+                            const sdk::SyncPipe &sync) {
   const Plan &p = *a.plan;
+  // Into the container's cgroup first, by itself: no migration lock (see
+  // sdk::CgroupEntry).
+  berth_error joined{};
+  if (sdk::Cgroup::enter_self(cgroup, &joined) != BERTH_OK) {
+    sync.send_error(joined);
+    _exit(125);
+  }
   sdk::reset_signals();
   int32_t go = -1;
   if (sync.receive_value(&go) != 0 || go != 0) _exit(125);  // parent gave up
@@ -119,18 +128,27 @@ int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, 
 
   sdk::SyncPipe sync;
   if (int32_t rc = sdk::SyncPipe::create(&sync, err)) return rc;
-  bool is_child = false;
+  sdk::CgroupEntry entry;
+  if (cgroup->open_entry(&entry, err) != BERTH_OK) return sdk::wrap(err, "join cgroup");
+  bool is_child = false, in_cgroup2 = false;
   sdk::Child proc;
-  if (int32_t rc = sdk::Child::spawn(0, &proc, &is_child, err)) return rc;
+  if (int32_t rc = sdk::Child::spawn(0, entry.v2_dir.get(), &proc, &is_child, &in_cgroup2, err))
+    return rc;
   if (is_child) {
     sync.in_child();
-    run_child(a, sync);
+    run_child(a, entry, sync);
   }
   sync.in_parent();
 
-  // In its cgroup before it runs anything of the container's.
-  if (cgroup->add_process(proc.pid(), err) != BERTH_OK) return sdk::wrap(err, "join cgroup");
-  if (int e = sync.send_value(0)) return sdk::fail_errno(err, e, "send", "start signal to child");
+  // In its cgroup before it runs anything of the container's: the child
+  // entered the v1 directories itself; without CLONE_INTO_CGROUP (Linux
+  // before 5.7) it goes into the cgroup2 one the slow way.
+  if (entry.v2_dir && !in_cgroup2 && cgroup->add_process_unified(proc.pid(), err) != BERTH_OK)
+    return sdk::wrap(err, "join cgroup");
+  entry = sdk::CgroupEntry{};
+  // A child that already failed (joining its cgroup) has closed its end;
+  // its report is still queued and says more than the failed send.
+  int send_errno = sync.send_value(0);
 
   berth_error child_error{};
   bool got = false;
@@ -141,6 +159,7 @@ int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, 
     if (err != nullptr) *err = child_error;
     return child_error.code;
   }
+  if (send_errno != 0) return sdk::fail_errno(err, send_errno, "send", "start signal to child");
   *child = std::move(proc);
   return BERTH_OK;
 }
