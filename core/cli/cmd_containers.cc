@@ -3,6 +3,7 @@
 // daemon is involved.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -18,24 +19,6 @@ namespace berth::cli {
 namespace {
 
 constexpr int kFailure = 1;
-
-// Is the monitor of `id` still running? It holds monitor_lock for its life.
-bool monitor_alive(const state::Store &store, const std::string &id) {
-  int fd = open(store.monitor_lock(id).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool alive = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  close(fd);
-  return alive;
-}
-
-// Blocks until the monitor of `id` has finished.
-void wait_for_monitor(const state::Store &store, const std::string &id) {
-  int fd = open(store.monitor_lock(id).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  while (flock(fd, LOCK_SH) != 0 && errno == EINTR) {
-  }
-  close(fd);
-}
 
 // A container found in the store, with its driver loaded.
 struct Target {
@@ -63,7 +46,7 @@ Target find_target(const Globals &globals, loader::Registry &registry, const sta
 
 // The status to show: the record's, corrected when its monitor vanished.
 std::string live_status(const state::Store &store, const state::Record &r) {
-  if (r.status == "running" && !monitor_alive(store, r.id)) return "running (monitor gone)";
+  if (r.status == "running" && !store.monitor_alive(r.id)) return "running (monitor gone)";
   if (r.status == "exited" && r.exit_code) return fmt::format("exited ({})", *r.exit_code);
   return r.status;
 }
@@ -173,7 +156,7 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
       Target t = find_target(globals, registry, store, *id);
       std::ifstream in(store.container_dir(t.record.id) + "/state.json");
       nlohmann::json j = nlohmann::json::parse(in);
-      j["monitor_alive"] = monitor_alive(store, t.record.id);
+      j["monitor_alive"] = store.monitor_alive(t.record.id);
       j["state_dir"] = t.state_dir;
       try {
         auto st = t.driver->state(t.view);
@@ -201,7 +184,7 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
       for (const auto &key : *ids) {
         try {
           Target t = find_target(globals, registry, store, key);
-          bool alive = monitor_alive(store, t.record.id);
+          bool alive = store.monitor_alive(t.record.id);
           if (t.record.status == "running" || alive) {
             if (!*force)
               throw std::runtime_error(
@@ -212,7 +195,7 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
             } catch (const loader::DriverError &) {
               // Already gone: destroy below settles it.
             }
-            if (alive) wait_for_monitor(store, t.record.id);
+            if (alive) store.wait_for_monitor(t.record.id);
           }
           t.driver->destroy(t.view);
           store.remove(t.record.id);
@@ -234,7 +217,7 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
     verb(cmd, status, [&globals, id] {
       state::Store store = globals.store();
       state::Record r = store.resolve(*id);
-      wait_for_monitor(store, r.id);
+      store.wait_for_monitor(r.id);
       r = store.load(r.id);
       if (!r.exit_code)
         throw std::runtime_error(

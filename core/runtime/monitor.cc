@@ -89,17 +89,19 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
   c.id = record.id.c_str();
   c.state_dir = state_dir.c_str();
 
+  // Held for the monitor's whole life: `berth wait` blocks on it.
+  Fd lock = open_or_throw(store.monitor_lock(record.id), O_RDONLY | O_DIRECTORY);
+  flock(lock.get(), LOCK_EX);
+  // Removing the record lets go of the lock first: the emptied directory
+  // may serve the next container (state/store.cc).
   auto forget = [&] {
+    lock.reset();
     try {
       store.remove(record.id);
     } catch (const std::exception &e) {
       spdlog::warn("{}", e.what());
     }
   };
-
-  // Held for the monitor's whole life: `berth wait` blocks on it.
-  Fd lock = open_or_throw(store.monitor_lock(record.id), O_RDONLY | O_DIRECTORY);
-  flock(lock.get(), LOCK_EX);
 
   std::optional<Stdio> stdio;
   std::optional<SpecView> view;

@@ -6,6 +6,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <csignal>
+#include <ctime>
 
 #include <fmt/format.h>
 #include <berth/sdk/file.hpp>
@@ -171,45 +173,69 @@ void remove_tree(const std::string &path) {
     throw StoreError(fmt::format("remove({}): {}", path, std::strerror(errno)));
 }
 
-// Empty driver state directories kept for the next containers, in
-// <root>/spare/0..N-1. Why: /run here is ext4 without a journal, where
-// allocating an inode scans past every inode freed in the last 30 seconds
-// (ext4's recently_deleted()), and a directory also costs a block to
-// allocate and free; a mkdir plus an rmdir per container measured about
-// 0.2-0.3 ms of every `run --rm` under a stream of runs. A rename is
-// neither. Only the driver's directory is recycled: the container's own
-// directory is what `berth wait` locks, and a recycled inode could hand
-// one container's waiter another container's lock.
+// Emptied container directories (each with its empty driver directory)
+// kept for the next containers, in <root>/spare/0..N-1. Why: /run here is
+// ext4 without a journal, where allocating an inode scans past every inode
+// freed in the last 30 seconds (ext4's recently_deleted()), and a
+// directory also costs a block to allocate and free: two mkdirs and two
+// rmdirs per container measured 7-8% of a `run --rm` under a stream of
+// runs. Renames are neither.
+//
+// A recycled directory is the next container's monitor lock (the monitor
+// flocks its container's directory): the monitor lets go of it before its
+// record is removed, and `berth wait` checks that the directory it waits
+// on is still that container's (cli: wait_for_monitor).
 constexpr int kSpareDirs = 4;
 
 std::string spare_dir(const std::string &root, int k) {
   return root + "/spare/" + std::to_string(k);
 }
 
-// `path` as an empty directory: a spare renamed into place, else a new one.
-void make_empty_dir(const std::string &root, const std::string &path) {
+// A spare skeleton renamed to `path`; false when none is left.
+bool claim_spare(const std::string &root, const std::string &path) {
   for (int k = 0; k < kSpareDirs; ++k)
     if (renameat2(AT_FDCWD, spare_dir(root, k).c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) ==
         0)
-      return;
-  if (mkdir(path.c_str(), 0700) != 0)
-    throw StoreError(fmt::format("mkdir({}): {}", path, std::strerror(errno)));
+      return true;
+  return false;
 }
 
-// Empties `path` and keeps it as a spare when a slot is free; false when it
-// is left where it is (no slot, or nothing there).
-bool recycle_dir(const std::string &root, const std::string &path) {
-  remove_contents(path);
+// Empties the container directory `path` down to its empty `driver`
+// directory and keeps it as a spare when a slot is free; false when it was
+// left in place (no free slot, or no driver directory in it).
+bool recycle(const std::string &root, const std::string &path) {
+  std::string driver = path + "/driver";
+  remove_contents(driver);
+  // Everything but the driver directory (state.json, logs, anything else).
+  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  DIR *dir = fdopendir(fd);
+  if (dir == nullptr) {
+    close(fd);
+    return false;
+  }
+  bool has_driver = false;
+  while (dirent *entry = readdir(dir)) {
+    const char *name = entry->d_name;
+    if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
+    if (std::strcmp(name, "driver") == 0 && entry->d_type == DT_DIR) {
+      has_driver = true;
+      continue;
+    }
+    if (entry->d_type != DT_DIR && unlinkat(fd, name, 0) == 0) continue;
+    remove_tree(path + "/" + name);
+  }
+  closedir(dir);
+  if (!has_driver) return false;
   for (int k = 0; k < kSpareDirs; ++k) {
     std::string spare = spare_dir(root, k);
     if (renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, spare.c_str(), RENAME_NOREPLACE) == 0)
       return true;
-    if (errno == ENOENT) {
-      // No spare directory yet (its parent), or `path` is gone.
+    if (errno == ENOENT && k == 0) {
+      // No spare directory yet.
       if (mkdir((root + "/spare").c_str(), 0700) != 0 && errno != EEXIST) return false;
       if (renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, spare.c_str(), RENAME_NOREPLACE) == 0)
         return true;
-      if (errno == ENOENT) return false;
     }
   }
   return false;
@@ -271,19 +297,20 @@ void Store::create(Record &record) {
             "choose another name",
             record.name, other.id.substr(0, 12), record.name));
   }
+  bool recycled = false;
   for (;;) {
     record.id = random_id();
+    if ((recycled = claim_spare(root_, container_dir(record.id)))) break;
     if (mkdir(container_dir(record.id).c_str(), 0700) == 0) break;
     if (errno != EEXIST)
       throw StoreError(
           fmt::format("mkdir({}): {}", container_dir(record.id), std::strerror(errno)));
   }
   if (record.name.empty()) record.name = record.id.substr(0, 12);
-  try {
-    make_empty_dir(root_, driver_state_dir(record.id));
-  } catch (const StoreError &) {
+  if (!recycled && mkdir(driver_state_dir(record.id).c_str(), 0700) != 0) {
+    int e = errno;
     rmdir(container_dir(record.id).c_str());
-    throw;
+    throw StoreError(fmt::format("mkdir({}): {}", driver_state_dir(record.id), std::strerror(e)));
   }
   record.created_at = now_rfc3339();
   save(record);
@@ -340,8 +367,54 @@ Record Store::resolve(const std::string &key) const {
       fmt::format("'{}' matches {} containers; give more of the id", key, matches.size()));
 }
 
+bool Store::monitor_alive(const std::string &id) const {
+  int fd = open(monitor_lock(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool alive = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return alive;
+}
+
+namespace {
+void wake_only(int) {}
+}  // namespace
+
+// A finished container's directory may be recycled for the next container
+// (recycle() above), whose monitor then holds the same lock: the wait wakes
+// every 100 ms and ends as soon as `id`'s directory is no longer the one it
+// waits on.
+void Store::wait_for_monitor(const std::string &id) const {
+  const std::string path = monitor_lock(id);
+  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat waited {};
+  fstat(fd, &waited);
+  // A timer that interrupts this thread's flock (SIGALRM to this thread
+  // only, with a handler without SA_RESTART so flock returns EINTR).
+  struct sigaction wake {}, previous {};
+  wake.sa_handler = wake_only;
+  sigaction(SIGALRM, &wake, &previous);
+  sigevent to_me{};
+  to_me.sigev_notify = SIGEV_THREAD_ID;
+  to_me.sigev_signo = SIGALRM;
+  to_me._sigev_un._tid = gettid();
+  timer_t timer{};
+  bool timed = timer_create(CLOCK_MONOTONIC, &to_me, &timer) == 0;
+  itimerspec every{{0, 100'000'000}, {0, 100'000'000}};
+  if (timed) timer_settime(timer, 0, &every, nullptr);
+  while (flock(fd, LOCK_SH) != 0 && errno == EINTR) {
+    struct stat now {};
+    if (stat(path.c_str(), &now) != 0 || now.st_ino != waited.st_ino ||
+        now.st_dev != waited.st_dev)
+      break;  // removed, or another container's directory by now
+  }
+  if (timed) timer_delete(timer);
+  sigaction(SIGALRM, &previous, nullptr);
+  close(fd);
+}
+
 void Store::remove(const std::string &id) const {
-  recycle_dir(root_, driver_state_dir(id));
+  if (recycle(root_, container_dir(id))) return;
   remove_tree(container_dir(id));
 }
 

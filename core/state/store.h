@@ -45,7 +45,8 @@ class Store {
   std::string driver_state_dir(const std::string &id) const;
   std::string stdout_log(const std::string &id) const;
   std::string stderr_log(const std::string &id) const;
-  // What the monitor holds flock()ed for its whole life (open it O_RDONLY).
+  // What the monitor holds flock()ed for its whole life (open it O_RDONLY);
+  // it lets go before remove(): the directory may serve the next container.
   std::string monitor_lock(const std::string &id) const;
 
   // Creates the container's directories and first record; fills id (and a
@@ -56,7 +57,14 @@ class Store {
   // An id, a unique id prefix or a name.
   Record resolve(const std::string &id_or_name) const;
   std::vector<Record> list() const;
+  // Deletes the container's files; its emptied directory may be kept for
+  // reuse by a later create() (see store.cc).
   void remove(const std::string &id) const;
+
+  // Is the monitor of `id` still running? It holds monitor_lock for its life.
+  bool monitor_alive(const std::string &id) const;
+  // Blocks until the monitor of `id` has finished.
+  void wait_for_monitor(const std::string &id) const;
 
   static std::string now_rfc3339();
 

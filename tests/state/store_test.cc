@@ -1,13 +1,18 @@
 // The container store: records created, found and removed; removed
-// containers' driver directories recycled empty, a bounded number of them.
+// containers' directories recycled empty, a bounded number of them.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "state/store.h"
@@ -63,21 +68,27 @@ TEST_F(StoreTest, ARecordIsFoundByIdPrefixAndNameAndGoneAfterRemove) {
   EXPECT_TRUE(store.list().empty());
 }
 
-TEST_F(StoreTest, ARemovedDriverDirectoryIsEmptiedAndServesTheNextContainer) {
+TEST_F(StoreTest, ARemovedContainersDirectoryIsEmptiedAndServesTheNextContainer) {
   Store store(root_);
   Record first = create(store);
   const std::string driver_dir = store.driver_state_dir(first.id);
   { std::ofstream(driver_dir + "/fake.state") << "pid=1\n"; }
   fs::create_directories(driver_dir + "/run/sub");
   { std::ofstream(driver_dir + "/run/sub/f") << "x"; }
-  ino_t recycled = inode(driver_dir);
+  { std::ofstream(store.stdout_log(first.id)) << "output\n"; }
+  ino_t recycled = inode(store.container_dir(first.id));
   store.remove(first.id);
+  EXPECT_FALSE(fs::exists(store.container_dir(first.id)));
 
   Record second = create(store);
-  const std::string next = store.driver_state_dir(second.id);
-  EXPECT_EQ(inode(next), recycled) << "the emptied directory was not reused";
-  EXPECT_TRUE(entries(next).empty()) << "the previous container's files leaked into the next";
-  // Nothing besides the live container and the (now empty) spare area.
+  EXPECT_EQ(inode(store.container_dir(second.id)), recycled)
+      << "the emptied directory was not reused";
+  EXPECT_EQ(entries(store.container_dir(second.id)),
+            (std::vector<std::string>{"driver", "state.json"}))
+      << "the previous container's files leaked into the next";
+  EXPECT_TRUE(entries(store.driver_state_dir(second.id)).empty());
+  EXPECT_EQ(store.load(second.id).id, second.id);
+  EXPECT_THROW(store.load(first.id), berth::state::StoreError);
   EXPECT_EQ(entries(root_ + "/containers"), std::vector<std::string>{second.id});
   EXPECT_TRUE(entries(root_ + "/spare").empty());
   store.remove(second.id);
@@ -92,5 +103,42 @@ TEST_F(StoreTest, OnlyAFewSpareDirectoriesAreKeptAndTheRestAreDeleted) {
   std::vector<std::string> spares = entries(root_ + "/spare");
   EXPECT_GE(spares.size(), 1u);
   EXPECT_LE(spares.size(), 4u);
-  for (const std::string &s : spares) EXPECT_TRUE(entries(root_ + "/spare/" + s).empty()) << s;
+  for (const std::string &s : spares) {
+    EXPECT_EQ(entries(root_ + "/spare/" + s), std::vector<std::string>{"driver"}) << s;
+    EXPECT_TRUE(entries(root_ + "/spare/" + s + "/driver").empty()) << s;
+  }
+}
+
+// The monitor holds its container's directory locked; `berth wait` blocks
+// on that lock. Once the container is removed its directory may serve the
+// next container, whose monitor holds the lock anew: the wait must end
+// anyway, because the directory is no longer the waited-for container's.
+TEST_F(StoreTest, AWaitEndsWhenTheDirectoryItLocksServesAnotherContainer) {
+  Store store(root_);
+  Record waited = create(store);
+  int monitor = ::open(store.monitor_lock(waited.id).c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(monitor, 0);
+  ASSERT_EQ(::flock(monitor, LOCK_EX), 0);
+  EXPECT_TRUE(store.monitor_alive(waited.id));
+
+  std::promise<void> done;
+  std::future<void> returned = done.get_future();
+  std::thread waiter([&] {
+    store.wait_for_monitor(waited.id);
+    done.set_value();
+  });
+  EXPECT_EQ(returned.wait_for(std::chrono::milliseconds(150)), std::future_status::timeout)
+      << "the wait returned while the monitor still ran";
+  // The directory, still locked, becomes another container's (what a
+  // recycle followed by a claim does while the next monitor holds it).
+  const std::string next = root_ + "/containers/" + std::string(64, 'a');
+  ASSERT_EQ(::rename(store.container_dir(waited.id).c_str(), next.c_str()), 0);
+  if (returned.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    ADD_FAILURE() << "the wait still blocks on a directory that is another container's";
+    ::close(monitor);  // lets the waiter go
+    monitor = -1;
+  }
+  waiter.join();
+  EXPECT_FALSE(store.monitor_alive(waited.id));
+  if (monitor >= 0) ::close(monitor);
 }
