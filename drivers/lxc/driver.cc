@@ -1,6 +1,7 @@
 // The lxc execution driver: the berth ABI table and its calls, on top of
 // liblxc (monitor.cc runs the container; this file starts, watches and
 // cleans up).
+#include "cgroup_view.hpp"
 #include "container_record.hpp"
 #include "exec_check.hpp"
 #include "lxc_config.hpp"
@@ -133,6 +134,9 @@ int32_t await_running(const berth_container &c, ContainerRecord *r, lxc_containe
                 "lxc monitor of %s could not place the container's stdin/stdout/stderr on fds 0-2",
                 r->name.c_str());
   std::string why = lxc_errors(log_path(c));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kCgroupViewFailed)
+    return fail(err, BERTH_E_SYSTEM, "lxc monitor of %s could not build its cgroup view: %s",
+                r->name.c_str(), why.empty() ? "no error logged" : why.c_str());
   return fail(err, BERTH_E_SYSTEM, "lxc could not start container %s: %s (liblxc log: %s)",
               r->name.c_str(), why.empty() ? "no error logged" : why.c_str(), log_path(c).c_str());
 }
@@ -162,6 +166,10 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
           {"lxc.mount.entry", std::string(tty) + " dev/console none bind,create=file 0 0"});
   }
   if (int32_t rc = check_executable(*spec, err)) return rc;
+  // LXC's monitor will see only the hierarchies these items need.
+  CgroupView view;
+  if (CgroupView::open(plan_cgroup_view(mounts, items), &view, err) != BERTH_OK)
+    return sdk::wrap(err, "lxc cgroup view");
 
   ContainerRecord record = new_record(*c);
   ::unlink(exit_status_path(*c).c_str());
@@ -178,8 +186,8 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   sdk::Child monitor;
   LxcHandle lxc;
   sdk::UniqueFd status_pipe;
-  if (int32_t rc =
-          launch_monitor(*c, record, items, *spec, *stdio, &monitor, &lxc, &status_pipe, err)) {
+  if (int32_t rc = launch_monitor(*c, record, items, *spec, *stdio, view, &monitor, &lxc,
+                                  &status_pipe, err)) {
     forget();
     return rc;
   }

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace berth::lxc {
@@ -51,10 +52,30 @@ void close_all_but(int a, int b) {
   ::close_range(first, ~0U, 0);
 }
 
+// The view's failure as an ERROR line in LXC's log, where lxc_errors()
+// finds it. No allocation.
+void log_view_failure(int log_fd, const CgroupViewFailure &f) {
+  if (log_fd < 0) return;
+  char line[512];
+  int len = std::snprintf(line, sizeof line, "berth-lxc ERROR cgroup view: %s(%s): %s\n", f.step,
+                          f.path, strerrordesc_np(f.error));
+  if (len <= 0) return;
+  ssize_t ignored = ::write(log_fd, line, std::min<size_t>(static_cast<size_t>(len), sizeof line));
+  (void)ignored;
+}
+
 // Runs in the forked monitor; never returns. Allocation-free up to start():
 // everything it needs was prepared before the fork.
 [[noreturn]] void run_monitor(lxc_container *ct, char *const *argv, const berth_stdio &stdio,
-                              int log_fd, int status_fd, const char *exit_file) {
+                              const CgroupView &view, int log_fd, int status_fd,
+                              const char *exit_file) {
+  // First, while only the parent's descriptors are open: the view's mount
+  // clones are among them.
+  CgroupViewFailure view_failure;
+  if (view.enter(&view_failure) != 0) {
+    log_view_failure(log_fd, view_failure);
+    _exit(kCgroupViewFailed);
+  }
   sdk::reset_signals();
   // Out of the way of the stdio about to be placed on 0-2.
   if (status_fd < 3) status_fd = ::fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
@@ -87,8 +108,8 @@ void close_all_but(int a, int b) {
 
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
-                       const berth_stdio &stdio, sdk::Child *monitor, LxcHandle *lxc,
-                       sdk::UniqueFd *status_pipe, berth_error *err) {
+                       const berth_stdio &stdio, const CgroupView &view, sdk::Child *monitor,
+                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err) {
   LxcHandle ct(lxc_container_new(record.name.c_str(), record.lxcpath.c_str()));
   if (!ct)
     return sdk::fail(err, BERTH_E_SYSTEM, "lxc_container_new(%s, %s) failed", record.name.c_str(),
@@ -119,7 +140,7 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   bool is_child = false;
   if (int32_t rc = sdk::Child::spawn(0, &child, &is_child, err)) return rc;
   if (is_child)
-    run_monitor(ct.get(), argv.data(), stdio, log_fd, status_write.get(), exit_file.c_str());
+    run_monitor(ct.get(), argv.data(), stdio, view, log_fd, status_write.get(), exit_file.c_str());
   status_write.reset();  // EOF once the monitor is gone, even without its byte
   // This process only asks LXC for the container's state from now on; its
   // copy of the configuration (and of the log descriptor) is the monitor's

@@ -15,6 +15,7 @@
 // could not place the stdio).
 #pragma once
 
+#include "cgroup_view.hpp"
 #include "container_record.hpp"
 #include "lxc_config.hpp"
 #include "lxc_handle.hpp"
@@ -29,15 +30,18 @@ namespace berth::lxc {
 
 // The monitor's exit code when it could not install the container's stdio.
 constexpr int kStdioFailed = 125;
+// ... when it could not build its cgroup view (cgroup_view.hpp); the failed
+// call, path and errno are an ERROR line in the container's LXC log.
+constexpr int kCgroupViewFailed = 124;
 
 // On success *monitor owns the forked monitor, *lxc is this process's
 // handle on the configured container (to ask LXC for its state) and
 // *status_pipe the read end of a pipe the monitor writes one byte to once
 // the exit-status file is written (close-on-exec; EOF when the monitor dies
-// first).
+// first). The monitor enters `view` before LXC runs.
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
-                       const berth_stdio &stdio, sdk::Child *monitor, LxcHandle *lxc,
-                       sdk::UniqueFd *status_pipe, berth_error *err);
+                       const berth_stdio &stdio, const CgroupView &view, sdk::Child *monitor,
+                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err);
 
 }  // namespace berth::lxc

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +53,22 @@ class LxcDriver : public ::testing::Test {
     EXPECT_EQ(lxcpath.out, "") << "something left in the driver's lxcpath";
     Result mounts = sh("grep -c " + root_ + " /proc/self/mountinfo || true");
     EXPECT_EQ(mounts.out, "0\n");
+  }
+  // The hierarchies (directory names below /sys/fs/cgroup) in which LXC
+  // made the payload cgroup of a container started with FLAGS, seen from
+  // the host while the container sleeps.
+  std::string payload_hierarchies_while_running(const std::string &flags) {
+    auto bg = std::async(std::launch::async, [&] { return run(flags + " -- /bin/sleep 2"); });
+    std::string found;
+    for (int i = 0; i < 1000 && found.empty(); ++i) {
+      found = sh("find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name 'lxc.payload.berth-*' "
+                 "| cut -d/ -f5 | sort | tr '\\n' ' '")
+                  .out;
+      if (found.empty()) ::usleep(5000);
+    }
+    Result r = bg.get();
+    EXPECT_EQ(r.status, 0) << r.out;
+    return found;
   }
   std::string root_;
 };
@@ -109,6 +126,33 @@ TEST_F(LxcDriver, ConcurrentRunsGetDistinctContainersAndLeaveNothing) {
   EXPECT_EQ(rb.status, 0) << rb.out;
   EXPECT_EQ(ra.out, "alpha\n");
   EXPECT_EQ(rb.out, "beta\n");
+  expect_nothing_left();
+}
+
+TEST_F(LxcDriver, LxcMakesCgroupsOnlyInTheHierarchiesTheSpecUses) {
+  // Memory and pids limits: those two hierarchies, plus the cgroup2 one
+  // (LXC clones the init into it) on a hybrid host.
+  std::string with_limits = payload_hierarchies_while_running("-m 64m --pids-limit 64");
+  std::string cpu = payload_hierarchies_while_running("--cpu-shares 512");
+  std::string none = payload_hierarchies_while_running("");
+  bool v1 = ::access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0;
+  if (!v1) GTEST_SKIP() << "no cgroup v1 hierarchies: LXC sees the one cgroup2 hierarchy";
+  bool unified = ::access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0;
+  std::string u = unified ? "unified " : "";
+  EXPECT_EQ(with_limits, "memory pids " + u);
+  EXPECT_EQ(cpu, "cpu " + u);
+  EXPECT_EQ(none, unified ? "unified " : "pids ");
+  expect_nothing_left();
+}
+
+TEST_F(LxcDriver, RawCgroupItemForAnyControllerIsApplied) {
+  // A raw lxc.cgroup.* item brings its hierarchy into LXC's view; LXC
+  // applies it (a refused one would fail the start).
+  bool v1 = ::access("/sys/fs/cgroup/freezer/cgroup.procs", F_OK) == 0;
+  if (!v1) GTEST_SKIP() << "no freezer v1 hierarchy on this host";
+  std::string seen =
+      payload_hierarchies_while_running("--lxc-conf lxc.cgroup.freezer.state=THAWED");
+  EXPECT_NE(seen.find("freezer"), std::string::npos) << seen;
   expect_nothing_left();
 }
 
