@@ -49,8 +49,8 @@ bool directly_below_root(const std::string &mountpoint) {
          m.find('/', root.size() + 1) == std::string_view::npos;
 }
 
-// Items that would let the container, or a hook in the monitor's namespace,
-// see the reduced /sys/fs/cgroup.
+}  // namespace
+
 bool exposes_cgroupfs(const ConfigItem &item) {
   std::string_view key = item.key, value = item.value;
   if (key == "lxc.mount.auto") return value.find("cgroup") != std::string_view::npos;
@@ -61,7 +61,11 @@ bool exposes_cgroupfs(const ConfigItem &item) {
   return false;
 }
 
-}  // namespace
+CgroupViewPlan empty_cgroup_view() {
+  CgroupViewPlan plan;
+  plan.replace = true;
+  return plan;
+}
 
 CgroupViewPlan plan_cgroup_view(const sdk::CgroupMounts &mounts,
                                 const std::vector<ConfigItem> &items) {
@@ -91,6 +95,7 @@ CgroupViewPlan plan_cgroup_view(const sdk::CgroupMounts &mounts,
       keep[i] = any = true;
   if (!any) return none;
   CgroupViewPlan plan;
+  plan.replace = true;
   for (size_t i = 0; i < mounts.hierarchies.size(); ++i) {
     if (!keep[i]) continue;
     if (!directly_below_root(mounts.hierarchies[i].mountpoint)) return none;
@@ -101,6 +106,7 @@ CgroupViewPlan plan_cgroup_view(const sdk::CgroupMounts &mounts,
 
 int32_t CgroupView::open(const CgroupViewPlan &plan, CgroupView *out, berth_error *err) {
   CgroupView view;
+  view.replace_ = plan.replace;
   for (const std::string &mountpoint : plan.keep) {
     int fd = ::open_tree(AT_FDCWD, mountpoint.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (fd < 0 && errno == ENOSYS && view.trees_.empty()) {
@@ -120,7 +126,7 @@ int CgroupView::enter(CgroupViewFailure *failure) const {
     *failure = {step, path, errno};
     return -1;
   };
-  if (trees_.empty()) return 0;
+  if (!replace_) return 0;
   if (::unshare(CLONE_NEWNS) != 0) return fail("unshare(CLONE_NEWNS)", "");
   // A slave copy: nothing mounted here propagates back to the host.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)

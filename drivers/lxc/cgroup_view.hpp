@@ -30,6 +30,10 @@
 // (LXC reports that in its own words); a configuration that mounts cgroups
 // or anything under /sys/fs/cgroup into the container (it would see the
 // reduced view).
+//
+// When berth owns the container's cgroup (own_cgroup.hpp) the view is empty:
+// /sys/fs/cgroup is a bare tmpfs, LXC finds no hierarchy and makes, enters
+// and removes no cgroup at all.
 #pragma once
 
 #include "lxc_config.hpp"
@@ -45,15 +49,23 @@ namespace berth::lxc {
 
 constexpr const char *kCgroupRoot = "/sys/fs/cgroup";
 
-// The plan: mount points to keep, in mountinfo order. Empty: no
-// restriction.
+// The plan: whether LXC's /sys/fs/cgroup is replaced, and the mount points
+// it then still shows, in mountinfo order.
 struct CgroupViewPlan {
+  bool replace = false;           // false: LXC sees the host's /sys/fs/cgroup
   std::vector<std::string> keep;  // "/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified"
 };
 
 // Pure: from the host's hierarchies and the final configuration items.
 CgroupViewPlan plan_cgroup_view(const sdk::CgroupMounts &mounts,
                                 const std::vector<ConfigItem> &items);
+
+// The view without any hierarchy (berth owns the cgroup).
+CgroupViewPlan empty_cgroup_view();
+
+// An item that would let the container, or a hook in the monitor's mount
+// namespace, see the monitor's /sys/fs/cgroup (cgroup mounts, fstab, hooks).
+bool exposes_cgroupfs(const ConfigItem &item);
 
 // Where the child-side step failed: the call, its path and errno.
 struct CgroupViewFailure {
@@ -66,18 +78,19 @@ struct CgroupViewFailure {
 // clones each kept hierarchy's mount (open_tree(OPEN_TREE_CLONE): detached
 // copies, nothing is mounted yet); enter() runs in the forked monitor and
 // builds the view in a new mount namespace, allocation-free. Move-only; the
-// destructor closes the clones. An empty plan gives a view whose enter()
-// does nothing.
+// destructor closes the clones. A plan that replaces nothing gives a view
+// whose enter() does nothing.
 class CgroupView {
  public:
   static int32_t open(const CgroupViewPlan &plan, CgroupView *out, berth_error *err);
 
-  bool restricts() const { return !trees_.empty(); }
+  bool restricts() const { return replace_; }
 
   // In the monitor, before anything of LXC runs: 0, or -1 with *failure set.
   int enter(CgroupViewFailure *failure) const;
 
  private:
+  bool replace_ = false;
   std::vector<std::string> targets_;  // where each clone goes
   std::vector<sdk::UniqueFd> trees_;  // the clones, close-on-exec
 };
