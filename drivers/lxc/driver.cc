@@ -552,6 +552,10 @@ int32_t destroy(const berth_container *c, berth_error *err) {
     }
     return BERTH_OK;
   };
+  // The monitor sits in berth's own cgroup until it exits: reaped first, so
+  // the cgroup is empty when removed (sdk::Cgroup::destroy would otherwise
+  // SIGKILL it and poll). LXC's cgroups hold no monitor once it finished.
+  if (!r.own_cgroup.empty()) reap_monitor();
   int32_t swept = sweep();
   reap_monitor();  // no-op when already reaped above
   if (swept != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);
