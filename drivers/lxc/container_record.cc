@@ -41,6 +41,7 @@ int32_t save_record(const berth_container &c, const ContainerRecord &r, berth_er
       {"init_pid", std::to_string(r.init_pid)},
       {"memory_limited", r.memory_limited ? "1" : "0"},
       {"cgroup_dirs", dirs},
+      {"own_cgroup", r.own_cgroup},
       {"memory_dir", r.memory_dir},
       {"memory_unified", r.memory_unified ? "1" : "0"},
       {"status_pipe", std::to_string(r.status_fd) + ":" + std::to_string(r.status_ino)}};
@@ -79,7 +80,10 @@ int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *e
   } catch (const std::exception &) {
     return sdk::fail(err, BERTH_E_INTERNAL, "%s: corrupt pid values", path.c_str());
   }
-  // Optional: records of a driver without the status pipe have none.
+  // Optional: records of a driver without the status pipe, or without its
+  // own cgroup, have none.
+  auto own = v.find("own_cgroup");
+  r->own_cgroup = own == v.end() ? "" : own->second;
   r->status_fd = -1;
   r->status_ino = 0;
   if (auto it = v.find("status_pipe"); it != v.end()) {

@@ -1,8 +1,9 @@
 // What another berth process needs to find an LXC container again, kept as a
 // key=value file in the driver's state directory (see state_file.hpp):
 // LXC's name and private lxcpath, the monitor's pid, the init's host pid and
-// the container's cgroup directories (to list pids and to clean up after a
-// monitor that died) and its memory cgroup (watched for OOM kills by wait).
+// the container's cgroup: berth's own (sdk::Cgroup, own_cgroup.hpp) or
+// LXC's directories (to list pids and to clean up after a monitor that
+// died) and its memory cgroup (watched for OOM kills by wait).
 #pragma once
 
 #include <berth/driver.h>
@@ -27,7 +28,8 @@ struct ContainerRecord {
   int64_t monitor_pid = 0;  // the forked process blocked in lxc start()
   int64_t init_pid = 0;     // LXC's init (pid 1 inside), 0 until running
   bool memory_limited = false;
-  std::vector<std::string> cgroup_dirs;  // absolute, one per hierarchy
+  std::string own_cgroup;                // sdk::Cgroup::serialize() when berth owns it, else ""
+  std::vector<std::string> cgroup_dirs;  // LXC's, absolute, one per hierarchy
   std::string memory_dir;                // the memory controller's directory; "" if none
   bool memory_unified = false;           // memory_dir is a cgroup2 directory
   // Read end of the pipe the monitor writes one byte to once its exit status

@@ -1,6 +1,7 @@
 // The lxc execution driver: the berth ABI table and its calls, on top of
 // liblxc (monitor.cc runs the container; this file starts, watches and
 // cleans up).
+#include "cgroup_view.hpp"
 #include "container_record.hpp"
 #include "exec_check.hpp"
 #include "lxc_config.hpp"
@@ -8,6 +9,7 @@
 #include "lxc_log.hpp"
 #include "monitor.hpp"
 #include "oom_watch.hpp"
+#include "own_cgroup.hpp"
 #include "proc_cgroup.hpp"
 #include "process_wait.hpp"
 
@@ -51,6 +53,34 @@ void sleep_for_us(long us) {
 }
 
 int32_t remove_stray_cgroups(const std::string &name, berth_error *err);
+
+// The container's host pids: berth's own cgroup without the LXC monitor
+// (which sits in it, see own_cgroup.hpp), or LXC's payload cgroup.
+int32_t container_pids(const ContainerRecord &r, std::vector<int64_t> *out, berth_error *err) {
+  out->clear();
+  if (r.own_cgroup.empty()) {
+    if (!r.cgroup_dirs.empty()) *out = cgroup_procs(r.cgroup_dirs.front());
+    return BERTH_OK;
+  }
+  sdk::Cgroup cgroup;
+  if (int32_t rc = sdk::Cgroup::load(r.own_cgroup, &cgroup, err)) return rc;
+  int32_t rc = cgroup.pids(out, err);
+  cgroup.release();
+  out->erase(std::remove(out->begin(), out->end(), r.monitor_pid), out->end());
+  return rc;
+}
+
+// Whether the kernel OOM-killed a process in berth's own cgroup; it lives
+// until destroy(), so the counter is there to read after the fact.
+bool own_cgroup_oom(const ContainerRecord &r) {
+  sdk::Cgroup cgroup;
+  berth_error ignored{};
+  if (r.own_cgroup.empty() || sdk::Cgroup::load(r.own_cgroup, &cgroup, &ignored) != BERTH_OK)
+    return false;
+  bool oom = cgroup.oom_killed();
+  cgroup.release();
+  return oom;
+}
 
 // "STARTED ERROR_NUM" from the monitor; false when it is not there (yet).
 bool read_exit_file(const berth_container &c, int *started, int *error_num) {
@@ -133,6 +163,12 @@ int32_t await_running(const berth_container &c, ContainerRecord *r, lxc_containe
                 "lxc monitor of %s could not place the container's stdin/stdout/stderr on fds 0-2",
                 r->name.c_str());
   std::string why = lxc_errors(log_path(c));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kCgroupViewFailed)
+    return fail(err, BERTH_E_SYSTEM, "lxc monitor of %s could not build its cgroup view: %s",
+                r->name.c_str(), why.empty() ? "no error logged" : why.c_str());
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kOwnCgroupFailed)
+    return fail(err, BERTH_E_SYSTEM, "lxc monitor of %s could not enter the container's cgroup: %s",
+                r->name.c_str(), why.empty() ? "no error logged" : why.c_str());
   return fail(err, BERTH_E_SYSTEM, "lxc could not start container %s: %s (liblxc log: %s)",
               r->name.c_str(), why.empty() ? "no error logged" : why.c_str(), log_path(c).c_str());
 }
@@ -143,8 +179,20 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
     return fail(err, BERTH_E_INVALID, "process.args: give the command to run");
   sdk::CgroupMounts mounts;
   if (int32_t rc = sdk::detect_cgroup_mounts(&mounts, err)) return rc;
+  // berth makes the cgroup unless raw items need LXC's, or the monitor in
+  // a memory-limited cgroup cannot be kept from the OOM killer
+  // (own_cgroup.hpp).
+  bool memory_limited = spec->memory_bytes > 0;
+  CgroupPlacement placement{CgroupOwner::berth, memory_limited, 0};
+  if (memory_limited && !can_protect_monitor_from_oom()) placement.owner = CgroupOwner::lxc;
+  if (placement.reset_init_oom_score_adj) placement.init_oom_score_adj = own_oom_score_adj();
   std::vector<ConfigItem> items;
-  if (int32_t rc = build_config(*spec, mounts, &items, err)) return rc;
+  if (int32_t rc = build_config(*spec, mounts, placement, &items, err)) return rc;
+  if (placement.owner == CgroupOwner::berth && !berth_can_own_cgroup(items)) {
+    placement.owner = CgroupOwner::lxc;
+    if (int32_t rc = build_config(*spec, mounts, placement, &items, err)) return rc;
+  }
+  bool own = placement.owner == CgroupOwner::berth;
   // The container has its own UTS namespace: without a hostname in the spec
   // it gets the id's first 12 characters, as on native and libvirt (and in
   // Docker), not the host's name. First, so raw items can still override it.
@@ -162,10 +210,25 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
           {"lxc.mount.entry", std::string(tty) + " dev/console none bind,create=file 0 0"});
   }
   if (int32_t rc = check_executable(*spec, err)) return rc;
+  // LXC's monitor will see only the hierarchies these items need (none when
+  // berth owns the cgroup).
+  CgroupView view;
+  if (CgroupView::open(own ? empty_cgroup_view() : plan_cgroup_view(mounts, items), &view, err) !=
+      BERTH_OK)
+    return sdk::wrap(err, "lxc cgroup view");
 
   ContainerRecord record = new_record(*c);
   ::unlink(exit_status_path(*c).c_str());
   record.memory_limited = spec->memory_bytes > 0;
+  // Declared before the monitor: on failure the monitor is killed and reaped
+  // first, then the cgroup removed.
+  sdk::Cgroup cgroup;
+  if (own) {
+    if (sdk::Cgroup::create(mounts, own_cgroup_name(*c), own_cgroup_limits(*spec), &cgroup, err) !=
+        BERTH_OK)
+      return sdk::wrap(err, "create cgroup");
+    record.own_cgroup = cgroup.serialize();
+  }
   // LXC checks that its lxcpath exists (see kLxcPath).
   if (::mkdir(record.lxcpath.c_str(), 0700) != 0 && errno != EEXIST)
     return fail_errno(err, errno, "mkdir", record.lxcpath);
@@ -178,8 +241,8 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   sdk::Child monitor;
   LxcHandle lxc;
   sdk::UniqueFd status_pipe;
-  if (int32_t rc =
-          launch_monitor(*c, record, items, *spec, *stdio, &monitor, &lxc, &status_pipe, err)) {
+  if (int32_t rc = launch_monitor(*c, record, items, *spec, *stdio, view, own ? &cgroup : nullptr,
+                                  memory_limited, &monitor, &lxc, &status_pipe, err)) {
     forget();
     return rc;
   }
@@ -192,7 +255,7 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   if (int32_t rc = await_running(*c, &record, lxc.get(), &monitor, status_pipe.get(), err)) {
     lxc.reset();
     berth_error cleanup{};
-    if (remove_stray_cgroups(record.name, &cleanup) != BERTH_OK) {
+    if (!own && remove_stray_cgroups(record.name, &cleanup) != BERTH_OK) {
       std::string msg = std::string(err->message) + "; cleaning up: " + cleanup.message;
       std::snprintf(err->message, sizeof err->message, "%s", msg.c_str());
     }
@@ -200,7 +263,7 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
     return rc;
   }
   lxc.reset();
-  if (record.init_pid > 0) {
+  if (record.init_pid > 0 && !own) {
     ProcessCgroups cgroups;
     berth_error cg_err{};
     // The init may already be gone (a very short process): no cgroup then.
@@ -217,6 +280,7 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   }
   if (int32_t rc = save_record(*c, record, err)) return rc;  // monitor killed by ~Child
   monitor.release();
+  cgroup.release();       // recorded; removed by destroy()
   status_pipe.release();  // recorded; closed by destroy()
   out->pid = record.init_pid;
   return BERTH_OK;
@@ -326,7 +390,7 @@ int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err)
     else
       out->exit_code = code;
   }
-  if (oom) out->flags |= BERTH_EXIT_OOM_KILLED;
+  if (oom || own_cgroup_oom(r)) out->flags |= BERTH_EXIT_OOM_KILLED;
   return BERTH_OK;
 }
 
@@ -352,7 +416,7 @@ int32_t pids(const berth_container *c, int64_t *out, uint32_t capacity, uint32_t
   ContainerRecord r;
   if (int32_t rc = load_record(*c, &r, err)) return rc;
   std::vector<int64_t> list;
-  if (!r.cgroup_dirs.empty()) list = cgroup_procs(r.cgroup_dirs.front());
+  if (container_pids(r, &list, err) != BERTH_OK) return sdk::wrap(err, "pids of " + r.name);
   *count = static_cast<uint32_t>(list.size());
   if (list.size() > capacity)
     return fail(err, BERTH_E_RANGE, "%zu pids, room for %u", list.size(), capacity);
@@ -373,7 +437,9 @@ int32_t state(const berth_container *c, berth_container_state *out, berth_error 
   const char *s = lxc ? lxc->state(lxc.get()) : nullptr;
   if (s == nullptr || std::strcmp(s, "STOPPED") == 0) {
     // A monitor that died leaves LXC blind; the cgroup still tells.
-    bool alive = !r.cgroup_dirs.empty() && !cgroup_procs(r.cgroup_dirs.front()).empty();
+    std::vector<int64_t> left;
+    berth_error ignored{};
+    bool alive = container_pids(r, &left, &ignored) == BERTH_OK && !left.empty();
     out->state = alive ? BERTH_STATE_RUNNING : BERTH_STATE_STOPPED;
     out->pid = alive ? r.init_pid : 0;
   } else if (std::strcmp(s, "STARTING") == 0) {
@@ -463,6 +529,15 @@ int32_t destroy(const berth_container *c, berth_error *err) {
     finished = read_exit_file(*c, &started, &error_num);
   }
   auto sweep = [&]() -> int32_t {
+    // Berth's own cgroup: whatever is left in it (a monitor that is not our
+    // child, processes of a dead monitor) is killed, then it is removed.
+    if (!r.own_cgroup.empty()) {
+      sdk::Cgroup cgroup;
+      if (int32_t rc = sdk::Cgroup::load(r.own_cgroup, &cgroup, err)) return rc;
+      int32_t rc = cgroup.destroy(err);
+      if (rc != BERTH_OK) cgroup.release();  // the record stays for a retry
+      return rc;
+    }
     // Nothing recorded and no finished run: a start that failed inside LXC.
     if (r.cgroup_dirs.empty() && (!finished || started != 1))
       if (int32_t rc = remove_stray_cgroups(r.name, err)) return rc;
@@ -477,6 +552,10 @@ int32_t destroy(const berth_container *c, berth_error *err) {
     }
     return BERTH_OK;
   };
+  // The monitor sits in berth's own cgroup until it exits: reaped first, so
+  // the cgroup is empty when removed (sdk::Cgroup::destroy would otherwise
+  // SIGKILL it and poll). LXC's cgroups hold no monitor once it finished.
+  if (!r.own_cgroup.empty()) reap_monitor();
   int32_t swept = sweep();
   reap_monitor();  // no-op when already reaped above
   if (swept != BERTH_OK) return sdk::wrap(err, "destroy " + r.name);

@@ -264,7 +264,8 @@ int32_t limit_items(const berth_spec &spec, const sdk::CgroupMounts &mounts,
 }  // namespace
 
 int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,
-                     std::vector<ConfigItem> *out, berth_error *err) {
+                     const CgroupPlacement &placement, std::vector<ConfigItem> *out,
+                     berth_error *err) {
   out->clear();
   if (spec.rootfs == nullptr || spec.rootfs[0] != '/')
     return fail(err, BERTH_E_INVALID, "rootfs \"%s\": the lxc driver needs an absolute directory",
@@ -300,7 +301,14 @@ int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,
     if (!groups.empty()) out->push_back({"lxc.init.groups", groups});
   }
   if (int32_t rc = mount_items(spec, out, err)) return rc;
-  if (int32_t rc = limit_items(spec, mounts, out, err)) return rc;
+  if (placement.owner == CgroupOwner::lxc) {
+    if (int32_t rc = limit_items(spec, mounts, out, err)) return rc;
+  } else {
+    std::vector<ConfigItem> checked_only;
+    if (int32_t rc = limit_items(spec, mounts, &checked_only, err)) return rc;
+    if (placement.reset_init_oom_score_adj)
+      out->push_back({"lxc.proc.oom_score_adj", std::to_string(placement.init_oom_score_adj)});
+  }
   switch (spec.network) {
     case BERTH_NETWORK_UNSET:
     case BERTH_NETWORK_NONE:

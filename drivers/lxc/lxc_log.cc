@@ -19,7 +19,8 @@ std::string lxc_errors(const std::string &log_path, long from) {
         line.find(" ALERT ") != std::string::npos || line.find(" FATAL ") != std::string::npos;
     if (!error) continue;
     // Skip "... file.c:function:line - " to the message itself.
-    size_t loc = line.find(".c:");
+    // ... or past our own prefix (kBerthErrorPrefix).
+    size_t loc = line.rfind(kBerthErrorPrefix, 0) == 0 ? 0 : line.find(".c:");
     size_t dash = loc == std::string::npos ? line.npos : line.find(" - ", loc);
     std::string msg = dash == std::string::npos ? line : line.substr(dash + 3);
     if (joined.find(msg) != std::string::npos) continue;

@@ -8,6 +8,9 @@
 
 namespace berth::lxc {
 
+// How the monitor's own steps (before LXC runs) log an error line there.
+constexpr const char *kBerthErrorPrefix = "berth-lxc ERROR - ";
+
 // The messages of the ERROR (and worse) lines from byte `from` on; empty
 // when there are none or the file cannot be read.
 std::string lxc_errors(const std::string &log_path, long from = 0);

@@ -1,6 +1,7 @@
 #include "monitor.hpp"
 
 #include "lxc_log.hpp"
+#include "own_cgroup.hpp"
 
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/fd.hpp>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace berth::lxc {
@@ -51,10 +53,49 @@ void close_all_but(int a, int b) {
   ::close_range(first, ~0U, 0);
 }
 
+// A monitor step's failure as an ERROR line in LXC's log, where
+// lxc_errors() finds it. No allocation.
+void log_failure(int log_fd, const char *message) {
+  if (log_fd < 0) return;
+  char line[768];
+  int len = std::snprintf(line, sizeof line, "%s%s\n", kBerthErrorPrefix, message);
+  if (len <= 0) return;
+  ssize_t ignored = ::write(log_fd, line, std::min<size_t>(static_cast<size_t>(len), sizeof line));
+  (void)ignored;
+}
+
+// What the monitor does before LXC runs, prepared before the fork.
+struct MonitorSetup {
+  const CgroupView *view;
+  const sdk::CgroupEntry *own_cgroup;  // nullptr: LXC makes the cgroups
+  bool protect_from_oom;               // oom_score_adj -1000
+  bool born_in_cgroup2;
+};
+
 // Runs in the forked monitor; never returns. Allocation-free up to start():
 // everything it needs was prepared before the fork.
 [[noreturn]] void run_monitor(lxc_container *ct, char *const *argv, const berth_stdio &stdio,
-                              int log_fd, int status_fd, const char *exit_file) {
+                              const MonitorSetup &setup, int log_fd, int status_fd,
+                              const char *exit_file) {
+  // Into berth's cgroup first, while this process has one thread.
+  if (setup.own_cgroup != nullptr) {
+    berth_error entered{};
+    if (enter_own_cgroup(*setup.own_cgroup, setup.born_in_cgroup2, setup.protect_from_oom,
+                         &entered) != BERTH_OK) {
+      log_failure(log_fd, entered.message);
+      _exit(kOwnCgroupFailed);
+    }
+  }
+  // Then the view, while only the parent's descriptors are open: its mount
+  // clones are among them.
+  CgroupViewFailure view_failure;
+  if (setup.view->enter(&view_failure) != 0) {
+    char message[512];
+    std::snprintf(message, sizeof message, "%s(%s): %s", view_failure.step, view_failure.path,
+                  strerrordesc_np(view_failure.error));
+    log_failure(log_fd, message);
+    _exit(kCgroupViewFailed);
+  }
   sdk::reset_signals();
   // Out of the way of the stdio about to be placed on 0-2.
   if (status_fd < 3) status_fd = ::fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
@@ -87,8 +128,9 @@ void close_all_but(int a, int b) {
 
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
-                       const berth_stdio &stdio, sdk::Child *monitor, LxcHandle *lxc,
-                       sdk::UniqueFd *status_pipe, berth_error *err) {
+                       const berth_stdio &stdio, const CgroupView &view,
+                       const sdk::Cgroup *own_cgroup, bool protect_from_oom, sdk::Child *monitor,
+                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err) {
   LxcHandle ct(lxc_container_new(record.name.c_str(), record.lxcpath.c_str()));
   if (!ct)
     return sdk::fail(err, BERTH_E_SYSTEM, "lxc_container_new(%s, %s) failed", record.name.c_str(),
@@ -115,11 +157,18 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return sdk::fail_errno(err, errno, "pipe2", "status pipe");
   sdk::UniqueFd status_read(pipe_fds[0]), status_write(pipe_fds[1]);
+  sdk::CgroupEntry entry;
+  if (own_cgroup != nullptr && own_cgroup->open_entry(&entry, err) != BERTH_OK)
+    return sdk::wrap(err, "lxc monitor's cgroup");
+  MonitorSetup setup{&view, own_cgroup != nullptr ? &entry : nullptr, protect_from_oom, false};
   sdk::Child child;
   bool is_child = false;
-  if (int32_t rc = sdk::Child::spawn(0, &child, &is_child, err)) return rc;
+  if (int32_t rc =
+          sdk::Child::spawn(0, entry.v2_dir.get(), &child, &is_child, &setup.born_in_cgroup2, err))
+    return rc;
   if (is_child)
-    run_monitor(ct.get(), argv.data(), stdio, log_fd, status_write.get(), exit_file.c_str());
+    run_monitor(ct.get(), argv.data(), stdio, setup, log_fd, status_write.get(), exit_file.c_str());
+  entry = sdk::CgroupEntry{};
   status_write.reset();  // EOF once the monitor is gone, even without its byte
   // This process only asks LXC for the container's state from now on; its
   // copy of the configuration (and of the log descriptor) is the monitor's
