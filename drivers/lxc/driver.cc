@@ -70,18 +70,6 @@ int32_t container_pids(const ContainerRecord &r, std::vector<int64_t> *out, bert
   return rc;
 }
 
-// Whether the kernel OOM-killed a process in berth's own cgroup; it lives
-// until destroy(), so the counter is there to read after the fact.
-bool own_cgroup_oom(const ContainerRecord &r) {
-  sdk::Cgroup cgroup;
-  berth_error ignored{};
-  if (r.own_cgroup.empty() || sdk::Cgroup::load(r.own_cgroup, &cgroup, &ignored) != BERTH_OK)
-    return false;
-  bool oom = cgroup.oom_killed();
-  cgroup.release();
-  return oom;
-}
-
 // "STARTED ERROR_NUM" from the monitor; false when it is not there (yet).
 bool read_exit_file(const berth_container &c, int *started, int *error_num) {
   std::string text;
@@ -179,13 +167,10 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
     return fail(err, BERTH_E_INVALID, "process.args: give the command to run");
   sdk::CgroupMounts mounts;
   if (int32_t rc = sdk::detect_cgroup_mounts(&mounts, err)) return rc;
-  // berth makes the cgroup unless raw items need LXC's, or the monitor in
-  // a memory-limited cgroup cannot be kept from the OOM killer
+  // berth makes the cgroup unless raw items need LXC's, or a memory limit
+  // would put the LXC monitor in reach of the container's OOM killer
   // (own_cgroup.hpp).
-  bool memory_limited = spec->memory_bytes > 0;
-  CgroupPlacement placement{CgroupOwner::berth, memory_limited, 0};
-  if (memory_limited && !can_protect_monitor_from_oom()) placement.owner = CgroupOwner::lxc;
-  if (placement.reset_init_oom_score_adj) placement.init_oom_score_adj = own_oom_score_adj();
+  CgroupPlacement placement{spec->memory_bytes > 0 ? CgroupOwner::lxc : CgroupOwner::berth};
   std::vector<ConfigItem> items;
   if (int32_t rc = build_config(*spec, mounts, placement, &items, err)) return rc;
   if (placement.owner == CgroupOwner::berth && !berth_can_own_cgroup(items)) {
@@ -242,7 +227,7 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   LxcHandle lxc;
   sdk::UniqueFd status_pipe;
   if (int32_t rc = launch_monitor(*c, record, items, *spec, *stdio, view, own ? &cgroup : nullptr,
-                                  memory_limited, &monitor, &lxc, &status_pipe, err)) {
+                                  &monitor, &lxc, &status_pipe, err)) {
     forget();
     return rc;
   }
@@ -390,7 +375,7 @@ int32_t wait(const berth_container *c, berth_exit_status *out, berth_error *err)
     else
       out->exit_code = code;
   }
-  if (oom || own_cgroup_oom(r)) out->flags |= BERTH_EXIT_OOM_KILLED;
+  if (oom) out->flags |= BERTH_EXIT_OOM_KILLED;
   return BERTH_OK;
 }
 

@@ -306,8 +306,6 @@ int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,
   } else {
     std::vector<ConfigItem> checked_only;
     if (int32_t rc = limit_items(spec, mounts, &checked_only, err)) return rc;
-    if (placement.reset_init_oom_score_adj)
-      out->push_back({"lxc.proc.oom_score_adj", std::to_string(placement.init_oom_score_adj)});
   }
   switch (spec.network) {
     case BERTH_NETWORK_UNSET:

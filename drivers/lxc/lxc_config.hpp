@@ -21,17 +21,13 @@ enum class CgroupOwner { lxc, berth };
 
 struct CgroupPlacement {
   CgroupOwner owner = CgroupOwner::lxc;
-  // berth, with a memory limit: the monitor has oom_score_adj -1000 and
-  // LXC's init gets this value back.
-  bool reset_init_oom_score_adj = false;
-  int init_oom_score_adj = 0;
 };
 
 // Fills *out with every item the spec needs. When LXC owns the cgroup,
 // `mounts` decides whether the resource limits go to lxc.cgroup.* (the
 // controller sits on a v1 hierarchy) or lxc.cgroup2.* (it is enabled on the
-// cgroup2 one); when berth does, they are only checked (berth applies them)
-// and lxc.proc.oom_score_adj may reset the init's. The spec's raw driver_options
+// cgroup2 one); when berth does, they are only checked (berth applies them).
+// The spec's raw driver_options
 // come last, untouched. BERTH_E_INVALID names a bad field,
 // BERTH_E_UNSUPPORTED a limit whose controller is mounted nowhere.
 int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,

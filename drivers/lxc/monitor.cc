@@ -68,7 +68,6 @@ void log_failure(int log_fd, const char *message) {
 struct MonitorSetup {
   const CgroupView *view;
   const sdk::CgroupEntry *own_cgroup;  // nullptr: LXC makes the cgroups
-  bool protect_from_oom;               // oom_score_adj -1000
   bool born_in_cgroup2;
 };
 
@@ -80,8 +79,7 @@ struct MonitorSetup {
   // Into berth's cgroup first, while this process has one thread.
   if (setup.own_cgroup != nullptr) {
     berth_error entered{};
-    if (enter_own_cgroup(*setup.own_cgroup, setup.born_in_cgroup2, setup.protect_from_oom,
-                         &entered) != BERTH_OK) {
+    if (enter_own_cgroup(*setup.own_cgroup, setup.born_in_cgroup2, &entered) != BERTH_OK) {
       log_failure(log_fd, entered.message);
       _exit(kOwnCgroupFailed);
     }
@@ -129,8 +127,8 @@ struct MonitorSetup {
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
                        const berth_stdio &stdio, const CgroupView &view,
-                       const sdk::Cgroup *own_cgroup, bool protect_from_oom, sdk::Child *monitor,
-                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err) {
+                       const sdk::Cgroup *own_cgroup, sdk::Child *monitor, LxcHandle *lxc,
+                       sdk::UniqueFd *status_pipe, berth_error *err) {
   LxcHandle ct(lxc_container_new(record.name.c_str(), record.lxcpath.c_str()));
   if (!ct)
     return sdk::fail(err, BERTH_E_SYSTEM, "lxc_container_new(%s, %s) failed", record.name.c_str(),
@@ -160,7 +158,7 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   sdk::CgroupEntry entry;
   if (own_cgroup != nullptr && own_cgroup->open_entry(&entry, err) != BERTH_OK)
     return sdk::wrap(err, "lxc monitor's cgroup");
-  MonitorSetup setup{&view, own_cgroup != nullptr ? &entry : nullptr, protect_from_oom, false};
+  MonitorSetup setup{&view, own_cgroup != nullptr ? &entry : nullptr, false};
   sdk::Child child;
   bool is_child = false;
   if (int32_t rc =

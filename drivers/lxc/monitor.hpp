@@ -34,8 +34,8 @@ constexpr int kStdioFailed = 125;
 // ... when it could not build its cgroup view (cgroup_view.hpp); the failed
 // call, path and errno are an ERROR line in the container's LXC log.
 constexpr int kCgroupViewFailed = 124;
-// ... when it could not enter berth's cgroup of the container or set its
-// oom_score_adj (own_cgroup.hpp); logged the same way.
+// ... when it could not enter berth's cgroup of the container
+// (own_cgroup.hpp); logged the same way.
 constexpr int kOwnCgroupFailed = 123;
 
 // On success *monitor owns the forked monitor, *lxc is this process's
@@ -44,12 +44,11 @@ constexpr int kOwnCgroupFailed = 123;
 // the exit-status file is written (close-on-exec; EOF when the monitor dies
 // first). With `own_cgroup` (berth owns the container's cgroup) the monitor
 // is born in its cgroup2 directory and enters the rest first of all
-// (enter_own_cgroup, with oom_score_adj -1000 when `protect_from_oom`);
-// then it enters `view`, and LXC runs.
+// (enter_own_cgroup); then it enters `view`, and LXC runs.
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
                        const berth_stdio &stdio, const CgroupView &view,
-                       const sdk::Cgroup *own_cgroup, bool protect_from_oom, sdk::Child *monitor,
-                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err);
+                       const sdk::Cgroup *own_cgroup, sdk::Child *monitor, LxcHandle *lxc,
+                       sdk::UniqueFd *status_pipe, berth_error *err);
 
 }  // namespace berth::lxc

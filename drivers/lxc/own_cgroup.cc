@@ -7,8 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -28,20 +26,13 @@ bool berth_can_own_cgroup(const std::vector<ConfigItem> &items) {
   return true;
 }
 
-bool can_protect_monitor_from_oom() {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-  if (::syscall(SYS_capget, &header, data) != 0) return false;
-  return (data[CAP_SYS_RESOURCE / 32].effective & (1U << (CAP_SYS_RESOURCE % 32))) != 0;
-}
-
 std::string own_cgroup_name(const berth_container &c) {
   return std::string("berth/") + c.id;
 }
 
 sdk::CgroupLimits own_cgroup_limits(const berth_spec &spec) {
   sdk::CgroupLimits limits;
-  limits.memory_bytes = spec.memory_bytes;
+  limits.memory_bytes = spec.memory_bytes;  // 0 here: see own_cgroup.hpp
   limits.cpu_shares = spec.cpu_shares;
   // The LXC monitor is one task of this cgroup for the container's whole
   // life (it has to be: LXC's init inherits its cgroups), and it forks
@@ -51,16 +42,6 @@ sdk::CgroupLimits own_cgroup_limits(const berth_spec &spec) {
   limits.pids = spec.pids_limit > 0 ? spec.pids_limit + 1 : 0;
   limits.freezer = false;
   return limits;
-}
-
-int own_oom_score_adj() {
-  std::string text;
-  berth_error ignored{};
-  int64_t value = 0;
-  if (sdk::read_file("/proc/self/oom_score_adj", &text, &ignored) != BERTH_OK) return 0;
-  std::vector<std::string> w = sdk::words(text);
-  if (w.empty() || !sdk::parse_int64(w[0], &value) || value < -1000 || value > 1000) return 0;
-  return static_cast<int>(value);
 }
 
 namespace {
@@ -89,17 +70,13 @@ int32_t write_once(int dirfd, const char *name, const char *text, const char *wh
 
 }  // namespace
 
-int32_t enter_own_cgroup(const sdk::CgroupEntry &entry, bool born_in_cgroup2, bool protect_from_oom,
-                         berth_error *err) {
+int32_t enter_own_cgroup(const sdk::CgroupEntry &entry, bool born_in_cgroup2, berth_error *err) {
   if (int32_t rc = sdk::Cgroup::enter_self(entry, err)) return rc;
   if (entry.v2_dir && !born_in_cgroup2)
     if (int32_t rc =
             write_once(entry.v2_dir.get(), "cgroup.procs", "0", "cgroup2 cgroup.procs", err))
       return rc;
-  // Never the victim of an OOM in the container's memory cgroup: the
-  // container's init gets its value back (lxc.proc.oom_score_adj).
-  if (!protect_from_oom) return BERTH_OK;
-  return write_once(AT_FDCWD, "/proc/self/oom_score_adj", "-1000", "/proc/self/oom_score_adj", err);
+  return BERTH_OK;
 }
 
 }  // namespace berth::lxc

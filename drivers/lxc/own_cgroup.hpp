@@ -17,13 +17,12 @@
 // The monitor is inside the container's cgroup, so:
 //   - pids.max is the spec's number plus one, for the monitor (the container
 //     keeps exactly the spec's number: LXC's init and its descendants);
-//   - with a memory limit the monitor runs with oom_score_adj -1000, never
-//     the OOM killer's victim, and the init gets the value berth had back
-//     (lxc.proc.oom_score_adj), so the container's processes are chosen as
-//     they would be without the monitor. Lowering oom_score_adj needs
-//     CAP_SYS_RESOURCE: without it a memory-limited container keeps LXC's
-//     cgroups. (Without a memory limit the monitor stays in berth's memory
-//     cgroup, as before: nothing to protect it from.);
+//   - a memory limit keeps LXC's cgroups: in the container's memory cgroup
+//     the monitor could be the OOM killer's victim, and keeping it out
+//     (oom_score_adj -1000) needs CAP_SYS_RESOURCE, which berth cannot
+//     count on (this project's test machine lacks it; a liblxc start from
+//     a second thread that alone enters the cgroup is refused by liblxc:
+//     "Cannot start non-daemonized container when threaded");
 //   - pids() leaves the monitor out;
 //   - destroy() reaps the monitor, then removes the cgroup.
 //
@@ -47,10 +46,6 @@ namespace berth::lxc {
 // `items` (built with CgroupOwner::berth: no limit item among them).
 bool berth_can_own_cgroup(const std::vector<ConfigItem> &items);
 
-// Whether this process may give the monitor oom_score_adj -1000
-// (CAP_SYS_RESOURCE in its effective set).
-bool can_protect_monitor_from_oom();
-
 // "berth/<id>", below each hierarchy's root.
 std::string own_cgroup_name(const berth_container &c);
 
@@ -59,17 +54,11 @@ std::string own_cgroup_name(const berth_container &c);
 // pid namespace's pid 1).
 sdk::CgroupLimits own_cgroup_limits(const berth_spec &spec);
 
-// This process's /proc/self/oom_score_adj (what the container's init would
-// have inherited); 0 when it cannot be read.
-int own_oom_score_adj();
-
 // In the forked monitor, first of all and single-threaded: into the v1
 // directories by itself (sdk::Cgroup::enter_self), into the cgroup2 one too
 // when it was not born there (clone3 or CLONE_INTO_CGROUP missing, Linux <
-// 5.7; that write pays the lock), then, with `protect_from_oom`,
-// oom_score_adj -1000. Allocation-free; the error names the step, the file
-// and errno.
-int32_t enter_own_cgroup(const sdk::CgroupEntry &entry, bool born_in_cgroup2, bool protect_from_oom,
-                         berth_error *err);
+// 5.7; that write pays the lock). Allocation-free; the error names the
+// step, the file and errno.
+int32_t enter_own_cgroup(const sdk::CgroupEntry &entry, bool born_in_cgroup2, berth_error *err);
 
 }  // namespace berth::lxc
