@@ -51,9 +51,27 @@ std::string live_status(const state::Store &store, const state::Record &r) {
   return r.status;
 }
 
+std::string read_proc(int64_t pid, const char *file) {
+  std::ifstream in(fmt::format("/proc/{}/{}", pid, file), std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The process's command line, as ps shows it. A process caught in the
+// middle of execve (a container that `berth run -d` has just reported
+// started: its old descriptors close before the new program's arguments
+// are in place) shows none for a moment: read again for a few
+// milliseconds, then show its name in brackets, as ps does for a zombie.
 std::string process_command(int64_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
-  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string cmd = read_proc(pid, "cmdline");
+  for (int i = 0; cmd.empty() && i < 20; ++i) {
+    ::usleep(1000);
+    cmd = read_proc(pid, "cmdline");
+  }
+  if (cmd.empty()) {
+    std::string comm = read_proc(pid, "comm");
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    return comm.empty() ? "" : "[" + comm + "]";
+  }
   for (auto &c : cmd)
     if (c == '\0') c = ' ';
   while (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
