@@ -91,8 +91,10 @@ int32_t change_directory(const Plan &plan, berth_error *err) {
 // -e VALUES included. The argument area is our own copy-on-write memory:
 // overwrite it in place (PR_SET_MM would need CAP_SYS_RESOURCE, which a
 // nested host may not grant). Its bounds are fields 48/49 of
-// /proc/self/stat. Runs in init after the fork of the spec's process.
-int32_t rename_init(berth_error *err) {
+// /proc/self/stat. Runs in init before the spec's process exists (which
+// could otherwise read it first), so the process's own argv and envp must
+// not point into the area: they are the core's copies, checked here.
+int32_t rename_init(const Plan &plan, berth_error *err) {
   ::prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
   int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return child_fail(err, errno, "open", "/proc/self/stat");
@@ -114,6 +116,11 @@ int32_t rename_init(berth_error *err) {
   static const char kName[] = "berth-init";
   auto *area = reinterpret_cast<char *>(arg_start);
   size_t size = arg_end - arg_start;
+  for (const std::vector<const char *> *list : {&plan.argv, &plan.envp})
+    for (const char *s : *list)
+      if (s != nullptr && s >= area && s < area + size)
+        return child_fail_code(err, BERTH_E_INTERNAL, 0, "rename init: process arguments in",
+                               "the monitor's argument area");
   std::memset(area, 0, size);
   std::memcpy(area, kName, std::min(size - 1, sizeof kName - 1));
   return BERTH_OK;
@@ -252,6 +259,10 @@ int worker_main(void *arg) {
   if (setup_privileges(plan, static_cast<size_t>(n) / sizeof(sock_filter), &e) != BERTH_OK)
     report(kSyncFd, e, 1);
 
+  // Before any container code runs: /proc/1/cmdline must never show the
+  // host's berth command line.
+  if (rename_init(plan, &e) != BERTH_OK) report(kSyncFd, e, 1);
+
   // The spec's process shares init's memory until it execs (CLONE_VM |
   // CLONE_VFORK, as posix_spawn does): no second copy of the monitor's
   // address space, and init is suspended meanwhile, so nothing races.
@@ -265,9 +276,8 @@ int worker_main(void *arg) {
   ::close(0);
   ::close(1);
   ::close(2);
-  // Only now: the spec's argv may point into the argument area rename_init
-  // overwrites. init has no one to report to: a failure ends the container.
-  if (rename_init(&e) != BERTH_OK || caps::drop_all(&e) != BERTH_OK) {
+  // init has no one to report to: a failure ends the container.
+  if (caps::drop_all(&e) != BERTH_OK) {
     ::kill(pid, SIGKILL);
     ::_exit(1);
   }
