@@ -191,6 +191,14 @@ std::string spare_dir(const std::string &root, int k) {
   return root + "/spare/" + std::to_string(k);
 }
 
+// Empties the file `name` below `dirfd`; false when it cannot.
+bool ftruncate_at(int dirfd, const char *name) {
+  int f = openat(dirfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+  if (f < 0) return false;
+  close(f);
+  return true;
+}
+
 // A spare skeleton renamed to `path`; false when none is left.
 bool claim_spare(const std::string &root, const std::string &path) {
   for (int k = 0; k < kSpareDirs; ++k)
@@ -222,6 +230,8 @@ bool recycle(const std::string &root, const std::string &path) {
       has_driver = true;
       continue;
     }
+    if (std::strcmp(name, "state.json") == 0 && entry->d_type == DT_REG && ftruncate_at(fd, name))
+      continue;
     if (entry->d_type != DT_DIR && unlinkat(fd, name, 0) == 0) continue;
     remove_tree(path + "/" + name);
   }
@@ -313,6 +323,18 @@ void Store::create(Record &record) {
     throw StoreError(fmt::format("mkdir({}): {}", driver_state_dir(record.id), std::strerror(e)));
   }
   record.created_at = now_rfc3339();
+  if (recycled) {
+    // The spare's emptied state.json, written in place: nobody has read
+    // this record yet (a listing that catches it half-written skips it).
+    std::string path = container_dir(record.id) + "/state.json";
+    std::string text = to_json(record).dump(2) + "\n";
+    int f = open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (f >= 0) {
+      bool ok = write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      close(f);
+      if (ok) return;
+    }
+  }
   save(record);
 }
 
@@ -391,7 +413,8 @@ void Store::wait_for_monitor(const std::string &id) const {
   fstat(fd, &waited);
   // A timer that interrupts this thread's flock (SIGALRM to this thread
   // only, with a handler without SA_RESTART so flock returns EINTR).
-  struct sigaction wake {}, previous {};
+  struct sigaction wake {
+  }, previous{};
   wake.sa_handler = wake_only;
   sigaction(SIGALRM, &wake, &previous);
   sigevent to_me{};
@@ -404,8 +427,7 @@ void Store::wait_for_monitor(const std::string &id) const {
   if (timed) timer_settime(timer, 0, &every, nullptr);
   while (flock(fd, LOCK_SH) != 0 && errno == EINTR) {
     struct stat now {};
-    if (stat(path.c_str(), &now) != 0 || now.st_ino != waited.st_ino ||
-        now.st_dev != waited.st_dev)
+    if (stat(path.c_str(), &now) != 0 || now.st_ino != waited.st_ino || now.st_dev != waited.st_dev)
       break;  // removed, or another container's directory by now
   }
   if (timed) timer_delete(timer);

@@ -104,7 +104,9 @@ TEST_F(StoreTest, OnlyAFewSpareDirectoriesAreKeptAndTheRestAreDeleted) {
   EXPECT_GE(spares.size(), 1u);
   EXPECT_LE(spares.size(), 4u);
   for (const std::string &s : spares) {
-    EXPECT_EQ(entries(root_ + "/spare/" + s), std::vector<std::string>{"driver"}) << s;
+    EXPECT_EQ(entries(root_ + "/spare/" + s), (std::vector<std::string>{"driver", "state.json"}))
+        << s;
+    EXPECT_EQ(fs::file_size(root_ + "/spare/" + s + "/state.json"), 0u) << s;
     EXPECT_TRUE(entries(root_ + "/spare/" + s + "/driver").empty()) << s;
   }
 }
