@@ -60,17 +60,22 @@ std::string read_proc(int64_t pid, const char *file) {
 // middle of execve (a container that `berth run -d` has just reported
 // started: its old descriptors close before the new program's arguments
 // are in place) shows none for a moment: read again for a few
-// milliseconds, then show its name in brackets, as ps does for a zombie.
+// milliseconds, then show its name in brackets, as ps does (a zombie, which
+// has none for good, at once and marked <defunct>).
 std::string process_command(int64_t pid) {
   std::string cmd = read_proc(pid, "cmdline");
-  for (int i = 0; cmd.empty() && i < 20; ++i) {
+  std::string stat = cmd.empty() ? read_proc(pid, "stat") : "";
+  size_t paren = stat.rfind(')');
+  bool zombie = paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+  for (int i = 0; cmd.empty() && !zombie && i < 20; ++i) {
     ::usleep(1000);
     cmd = read_proc(pid, "cmdline");
   }
   if (cmd.empty()) {
     std::string comm = read_proc(pid, "comm");
     while (!comm.empty() && comm.back() == '\n') comm.pop_back();
-    return comm.empty() ? "" : "[" + comm + "]";
+    if (comm.empty()) return "";
+    return zombie ? "[" + comm + "] <defunct>" : "[" + comm + "]";
   }
   for (auto &c : cmd)
     if (c == '\0') c = ' ';
@@ -236,11 +241,19 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
       state::Store store = globals.store();
       state::Record r = store.resolve(*id);
       store.wait_for_monitor(r.id);
-      r = store.load(r.id);
-      if (!r.exit_code)
+      std::optional<state::Record> after;
+      try {
+        after = store.load(r.id);
+      } catch (const state::StoreError &) {
+      }
+      if (!after && r.remove_on_exit)
+        throw std::runtime_error(fmt::format(
+            "container {} was removed when it exited (--rm): its exit status is not kept", r.name));
+      if (!after) throw std::runtime_error(fmt::format("container {} was removed", r.name));
+      if (!after->exit_code)
         throw std::runtime_error(
             fmt::format("container {} has no exit status (its monitor died)", r.name));
-      fmt::print("{}\n", *r.exit_code);
+      fmt::print("{}\n", *after->exit_code);
       return 0;
     });
   }

@@ -63,6 +63,21 @@ Stdio make_stdio(const spec::Spec &spec, const state::Store &store, const std::s
   return s;
 }
 
+// The container directory, locked exclusively. A directory recycled from
+// an earlier container may still be held for a moment by someone who
+// waited on that one (berth wait takes it shared, then lets go): retry
+// briefly rather than block on a stranger.
+Fd take_monitor_lock(const std::string &dir) {
+  Fd lock = open_or_throw(dir, O_RDONLY | O_DIRECTORY);
+  for (int i = 0; flock(lock.get(), LOCK_EX | LOCK_NB) != 0; ++i) {
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK || i >= 1000)
+      throw std::runtime_error(fmt::format("flock({}, LOCK_EX): {}", dir, std::strerror(errno)));
+    usleep(1000);
+  }
+  return lock;
+}
+
 int status_for_start_error(int32_t code) {
   if (code == BERTH_E_EXEC_NOT_FOUND) return kExitNotFound;
   if (code == BERTH_E_EXEC_DENIED) return kExitNotExecutable;
@@ -89,15 +104,12 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
   c.id = record.id.c_str();
   c.state_dir = state_dir.c_str();
 
-  // Held for the monitor's whole life: `berth wait` blocks on it.
-  Fd lock = open_or_throw(store.monitor_lock(record.id), O_RDONLY | O_DIRECTORY);
-  flock(lock.get(), LOCK_EX);
-  // Removing the record lets go of the lock first: the emptied directory
-  // may serve the next container (state/store.cc).
+  // Removing the record lets go of the lock as soon as the record is out of
+  // sight: the emptied directory may serve the next container.
+  Fd lock;
   auto forget = [&] {
-    lock.reset();
     try {
-      store.remove(record.id);
+      store.remove(record.id, &lock);
     } catch (const std::exception &e) {
       spdlog::warn("{}", e.what());
     }
@@ -106,6 +118,9 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
   std::optional<Stdio> stdio;
   std::optional<SpecView> view;
   try {
+    // Held until the record is removed or the monitor exits: `berth wait`
+    // blocks on it.
+    lock = take_monitor_lock(store.monitor_lock(record.id));
     stdio.emplace(make_stdio(spec, store, record.id, options.detach));
     view.emplace(spec, resolve_process(spec), driver.name(), options.driver_options);
   } catch (const std::exception &e) {

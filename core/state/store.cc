@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include <fmt/format.h>
+#include <berth/sdk/fd.hpp>
 #include <berth/sdk/file.hpp>
 #include <cerrno>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <optional>
 #include <random>
 #include <sstream>
+#include <vector>
 
 namespace berth::state {
 namespace fs = std::filesystem;
@@ -208,13 +210,11 @@ bool claim_spare(const std::string &root, const std::string &path) {
   return false;
 }
 
-// Empties the container directory `path` down to its empty `driver`
-// directory and keeps it as a spare when a slot is free; false when it was
-// left in place (no free slot, or no driver directory in it).
-bool recycle(const std::string &root, const std::string &path) {
-  std::string driver = path + "/driver";
-  remove_contents(driver);
-  // Everything but the driver directory (state.json, logs, anything else).
+// Empties the directory `path` (out of every other berth's sight by now)
+// down to its empty `driver` directory and an emptied state.json; false
+// when it lacks the driver directory (then it is not a skeleton to reuse).
+bool empty_to_skeleton(const std::string &path) {
+  remove_contents(path + "/driver");
   int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return false;
   DIR *dir = fdopendir(fd);
@@ -222,33 +222,55 @@ bool recycle(const std::string &root, const std::string &path) {
     close(fd);
     return false;
   }
-  bool has_driver = false;
+  bool has_driver = false, has_record = false;
+  std::vector<std::string> subdirs;
   while (dirent *entry = readdir(dir)) {
     const char *name = entry->d_name;
     if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
     if (std::strcmp(name, "driver") == 0 && entry->d_type == DT_DIR) {
       has_driver = true;
-      continue;
+    } else if (std::strcmp(name, "state.json") == 0 && entry->d_type == DT_REG &&
+               ftruncate_at(fd, name)) {
+      has_record = true;
+    } else if (entry->d_type == DT_DIR || (unlinkat(fd, name, 0) != 0 && errno == EISDIR)) {
+      subdirs.push_back(path + "/" + name);
     }
-    if (std::strcmp(name, "state.json") == 0 && entry->d_type == DT_REG && ftruncate_at(fd, name))
-      continue;
-    if (entry->d_type != DT_DIR && unlinkat(fd, name, 0) == 0) continue;
-    remove_tree(path + "/" + name);
   }
   closedir(dir);
-  if (!has_driver) return false;
-  for (int k = 0; k < kSpareDirs; ++k) {
-    std::string spare = spare_dir(root, k);
-    if (renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, spare.c_str(), RENAME_NOREPLACE) == 0)
+  for (const std::string &sub : subdirs) remove_tree(sub);
+  return has_driver && has_record;
+}
+
+// Takes `path` away from every other berth: renamed to a name of our own
+// in the spare area, where no create() looks. False when it is gone
+// already (another berth removed it first).
+bool take_away(const std::string &root, const std::string &path, std::string *taken) {
+  for (int attempt = 0;; ++attempt) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    *taken = fmt::format("{}/spare/.removing-{}-{}-{}", root, getpid(), now.tv_nsec, attempt);
+    if (renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, taken->c_str(), RENAME_NOREPLACE) == 0)
       return true;
-    if (errno == ENOENT && k == 0) {
-      // No spare directory yet.
-      if (mkdir((root + "/spare").c_str(), 0700) != 0 && errno != EEXIST) return false;
-      if (renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, spare.c_str(), RENAME_NOREPLACE) == 0)
-        return true;
+    if (errno == ENOENT && access(path.c_str(), F_OK) != 0) return false;
+    if (errno == ENOENT && attempt == 0) {  // no spare area yet
+      if (mkdir((root + "/spare").c_str(), 0700) != 0 && errno != EEXIST)
+        throw StoreError(fmt::format("mkdir({}/spare): {}", root, std::strerror(errno)));
+      continue;
     }
+    if (attempt < 2 && errno == EEXIST) continue;
+    throw StoreError(fmt::format("rename({}, {}): {}", path, *taken, std::strerror(errno)));
   }
-  return false;
+}
+
+// A taken-away container directory, emptied, into a free spare slot;
+// deleted when there is none or it is not a skeleton.
+void recycle(const std::string &root, const std::string &taken) {
+  if (empty_to_skeleton(taken))
+    for (int k = 0; k < kSpareDirs; ++k)
+      if (renameat2(AT_FDCWD, taken.c_str(), AT_FDCWD, spare_dir(root, k).c_str(),
+                    RENAME_NOREPLACE) == 0)
+        return;
+  remove_tree(taken);
 }
 
 }  // namespace
@@ -397,6 +419,12 @@ bool Store::monitor_alive(const std::string &id) const {
   return alive;
 }
 
+// The field sigevent(7) documents for SIGEV_THREAD_ID; this glibc names it
+// only by its union member.
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
 namespace {
 void wake_only(int) {}
 }  // namespace
@@ -413,14 +441,19 @@ void Store::wait_for_monitor(const std::string &id) const {
   fstat(fd, &waited);
   // A timer that interrupts this thread's flock (SIGALRM to this thread
   // only, with a handler without SA_RESTART so flock returns EINTR).
-  struct sigaction wake {
-  }, previous{};
+  struct sigaction wake {};
+  struct sigaction previous {};
   wake.sa_handler = wake_only;
   sigaction(SIGALRM, &wake, &previous);
+  // Unblocked here whatever mask this thread inherited.
+  sigset_t alarm, old_mask;
+  sigemptyset(&alarm);
+  sigaddset(&alarm, SIGALRM);
+  pthread_sigmask(SIG_UNBLOCK, &alarm, &old_mask);
   sigevent to_me{};
   to_me.sigev_notify = SIGEV_THREAD_ID;
   to_me.sigev_signo = SIGALRM;
-  to_me._sigev_un._tid = gettid();
+  to_me.sigev_notify_thread_id = gettid();
   timer_t timer{};
   bool timed = timer_create(CLOCK_MONOTONIC, &to_me, &timer) == 0;
   itimerspec every{{0, 100'000'000}, {0, 100'000'000}};
@@ -431,13 +464,19 @@ void Store::wait_for_monitor(const std::string &id) const {
       break;  // removed, or another container's directory by now
   }
   if (timed) timer_delete(timer);
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   sigaction(SIGALRM, &previous, nullptr);
   close(fd);
 }
 
-void Store::remove(const std::string &id) const {
-  if (recycle(root_, container_dir(id))) return;
-  remove_tree(container_dir(id));
+void Store::remove(const std::string &id, sdk::UniqueFd *lock) const {
+  // Out of sight first: one remover wins, and nothing works on a path a
+  // new container could claim. Then the lock may go (waiters find `id`
+  // gone), then the emptying.
+  std::string taken;
+  bool mine = take_away(root_, container_dir(id), &taken);
+  if (lock != nullptr) lock->reset();
+  if (mine) recycle(root_, taken);
 }
 
 }  // namespace berth::state

@@ -3,6 +3,8 @@
 // command other than the monitor reads it; no daemon is involved.
 #pragma once
 
+#include <berth/sdk/fd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -58,8 +60,10 @@ class Store {
   Record resolve(const std::string &id_or_name) const;
   std::vector<Record> list() const;
   // Deletes the container's files; its emptied directory may be kept for
-  // reuse by a later create() (see store.cc).
-  void remove(const std::string &id) const;
+  // reuse by a later create() (see store.cc). `lock` (the monitor's, on
+  // the container directory) is released as soon as the record is out of
+  // other berths' sight, before the directory is emptied.
+  void remove(const std::string &id, sdk::UniqueFd *lock = nullptr) const;
 
   // Is the monitor of `id` still running? It holds monitor_lock for its life.
   bool monitor_alive(const std::string &id) const;

@@ -507,5 +507,25 @@ TEST(CoreRefusals, InvalidSpecReportsFileLineAndColumn) {
   EXPECT_NE(r.err.find("args"), std::string::npos) << "did you mean 'args'?\n" << r.describe();
 }
 
+// Not per driver: the store. `berth wait` on a detached --rm container
+// reports what happened (its record went with it), never "monitor died",
+// and a recycled container directory does not confuse it.
+TEST(CoreStore, WaitOnADetachedRmContainerSaysItWasRemovedOnExit) {
+  TempDir root;
+  Result started = run_berth({"--root", root.path(), "run", "-d", "--rm", "--name", "brief",
+                              "--rootfs", BERTH_ROOTFS, "--", "/bin/sleep", "0.3"});
+  ASSERT_EQ(started.status, 0) << started.describe();
+  Result waited = run_berth({"--root", root.path(), "wait", "brief"});
+  EXPECT_NE(waited.status, 0) << waited.describe();
+  EXPECT_NE(waited.err.find("was removed when it exited (--rm)"), std::string::npos)
+      << waited.describe();
+  // The directory went to the spares and serves the next container.
+  Result next = run_berth(
+      {"--root", root.path(), "run", "--rm", "--rootfs", BERTH_ROOTFS, "--", "/bin/true"});
+  EXPECT_EQ(next.status, 0) << next.describe();
+  Result ps = run_berth({"--root", root.path(), "ps", "-a"});
+  EXPECT_EQ(ps.out.find("brief"), std::string::npos) << ps.describe();
+}
+
 }  // namespace
 }  // namespace berth::test
