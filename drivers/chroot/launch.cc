@@ -1,10 +1,13 @@
 // Starting the container process. Parent and child talk over a SyncPipe:
-// the child waits until the parent has put it in its cgroup, then runs its
-// checklist (session, stdio, chroot, cwd, groups/gid/uid, fds) and execs.
+// the child is born in the cgroup2 directory (if any), enters the v1 ones
+// itself, waits for the parent's "go" (it may still have to move it, on an
+// old kernel), then runs its checklist (session, stdio, chroot, cwd,
+// groups/gid/uid, fds) and execs.
 // Any failure in the child travels back as a berth_error; the pipe closing
 // on exec (it is close-on-exec) tells the parent the command runs.
 #include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/error.hpp>
@@ -43,7 +46,8 @@ struct ChildArgs {
   int n = std::vsnprintf(e.message, sizeof e.message, fmt, ap);
   va_end(ap);
   if (errnum != 0 && n >= 0 && static_cast<size_t>(n) < sizeof e.message)
-    std::snprintf(e.message + n, sizeof e.message - n, ": %s", std::strerror(errnum));
+    // strerrordesc_np: static text, no locale (this runs after fork).
+    std::snprintf(e.message + n, sizeof e.message - n, ": %s", ::strerrordesc_np(errnum));
   sync.send_error(e);
   _exit(code == BERTH_E_EXEC_NOT_FOUND ? 127 : 126);
 }
@@ -94,10 +98,15 @@ int32_t exec_error_code(int errnum) {
 
   // Groups, then gid, then uid (after setuid the others are no longer
   // allowed), each verified.
-  if (::setgroups(a.groups.size(), a.groups.empty() ? nullptr : a.groups.data()) != 0)
+  // Raw system calls: glibc's wrappers broadcast to every thread glibc
+  // knows of, and this child may be a raw clone (sdk::Child::spawn) whose
+  // glibc still describes the parent's thread.
+  if (::syscall(SYS_setgroups, a.groups.size(), a.groups.empty() ? nullptr : a.groups.data()) != 0)
     child_fail(sync, BERTH_E_SYSTEM, errno, "setgroups(%zu groups)", a.groups.size());
-  if (::setgid(p.gid) != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "setgid(%u)", p.gid);
-  if (::setuid(p.uid) != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "setuid(%u)", p.uid);
+  if (::syscall(SYS_setresgid, p.gid, p.gid, p.gid) != 0)
+    child_fail(sync, BERTH_E_SYSTEM, errno, "setresgid(%u)", p.gid);
+  if (::syscall(SYS_setresuid, p.uid, p.uid, p.uid) != 0)
+    child_fail(sync, BERTH_E_SYSTEM, errno, "setresuid(%u)", p.uid);
   if (::getuid() != p.uid || ::geteuid() != p.uid || ::getgid() != p.gid || ::getegid() != p.gid)
     child_fail(sync, BERTH_E_SYSTEM, 0, "user switch to %u:%u did not take (now %u:%u)", p.uid,
                p.gid, ::geteuid(), ::getegid());
@@ -132,8 +141,8 @@ int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, 
   if (cgroup->open_entry(&entry, err) != BERTH_OK) return sdk::wrap(err, "join cgroup");
   bool is_child = false, in_cgroup2 = false;
   sdk::Child proc;
-  if (int32_t rc = sdk::Child::spawn(0, entry.v2_dir.get(), &proc, &is_child, &in_cgroup2, err))
-    return rc;
+  if (sdk::Child::spawn(0, entry.v2_dir.get(), &proc, &is_child, &in_cgroup2, err) != BERTH_OK)
+    return entry.v2_dir ? sdk::wrap(err, "start the container in " + entry.v2_path) : err->code;
   if (is_child) {
     sync.in_child();
     run_child(a, entry, sync);

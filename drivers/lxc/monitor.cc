@@ -161,9 +161,9 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   MonitorSetup setup{&view, own_cgroup != nullptr ? &entry : nullptr, false};
   sdk::Child child;
   bool is_child = false;
-  if (int32_t rc =
-          sdk::Child::spawn(0, entry.v2_dir.get(), &child, &is_child, &setup.born_in_cgroup2, err))
-    return rc;
+  if (sdk::Child::spawn(0, entry.v2_dir.get(), &child, &is_child, &setup.born_in_cgroup2, err) !=
+      BERTH_OK)
+    return entry.v2_dir ? sdk::wrap(err, "start the lxc monitor in " + entry.v2_path) : err->code;
   if (is_child)
     run_monitor(ct.get(), argv.data(), stdio, setup, log_fd, status_write.get(), exit_file.c_str());
   entry = sdk::CgroupEntry{};

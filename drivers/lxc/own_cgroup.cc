@@ -2,6 +2,7 @@
 
 #include "cgroup_view.hpp"
 
+#include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/text.hpp>
 
@@ -46,14 +47,9 @@ sdk::CgroupLimits own_cgroup_limits(const berth_spec &spec) {
 
 namespace {
 
-// The error of a failed step, without allocating (the monitor is a fork of
-// a possibly multi-threaded process).
+// The error of a failed step, without allocating (the monitor is a fork).
 int32_t step_failed(berth_error *err, const char *step, const char *path, int error) {
-  err->code = BERTH_E_SYSTEM;
-  err->sys_errno = error;
-  std::snprintf(err->message, sizeof err->message, "%s(%s): %s", step, path,
-                strerrordesc_np(error));
-  return BERTH_E_SYSTEM;
+  return sdk::fail_errno_after_fork(err, BERTH_E_SYSTEM, error, step, path);
 }
 
 // Writes `text` into the file `name` below `dirfd` (AT_FDCWD: a path).
@@ -74,7 +70,7 @@ int32_t enter_own_cgroup(const sdk::CgroupEntry &entry, bool born_in_cgroup2, be
   if (int32_t rc = sdk::Cgroup::enter_self(entry, err)) return rc;
   if (entry.v2_dir && !born_in_cgroup2)
     if (int32_t rc =
-            write_once(entry.v2_dir.get(), "cgroup.procs", "0", "cgroup2 cgroup.procs", err))
+            write_once(entry.v2_dir.get(), "cgroup.procs", "0", entry.v2_path.c_str(), err))
       return rc;
   return BERTH_OK;
 }

@@ -1,19 +1,12 @@
 #include "child_error.h"
 
-#include <cstdio>
-#include <cstring>
+#include <berth/sdk/error.hpp>
 
 namespace berth::native {
 
 int32_t child_fail_code(berth_error *err, int32_t code, int errnum, const char *step,
                         const char *object) {
-  // strerrordesc_np: the static English text, no locale, no buffer.
-  const char *text = ::strerrordesc_np(errnum);
-  err->code = code;
-  err->sys_errno = errnum;
-  std::snprintf(err->message, sizeof err->message, "%s(%s): %s", step, object,
-                text != nullptr ? text : "unknown error");
-  return code;
+  return sdk::fail_errno_after_fork(err, code, errnum, step, object);
 }
 
 int32_t child_fail(berth_error *err, int errnum, const char *step, const char *object) {

@@ -118,7 +118,8 @@ int32_t rename_init(const Plan &plan, berth_error *err) {
   size_t size = arg_end - arg_start;
   for (const std::vector<const char *> *list : {&plan.argv, &plan.envp})
     for (const char *s : *list)
-      if (s != nullptr && s >= area && s < area + size)
+      if (s != nullptr && reinterpret_cast<uintptr_t>(s) >= arg_start &&
+          reinterpret_cast<uintptr_t>(s) < arg_end)
         return child_fail_code(err, BERTH_E_INTERNAL, 0, "rename init: process arguments in",
                                "the monitor's argument area");
   std::memset(area, 0, size);
@@ -297,9 +298,9 @@ int32_t start(const Plan &plan, sdk::Cgroup &cgroup, JoinFn join, void *join_ctx
   sdk::CgroupEntry entry;
   if (int32_t rc = cgroup.open_entry(&entry, err)) return rc;
   bool is_child = false, in_cgroup2 = false;
-  if (int32_t rc = sdk::Child::spawn(plan.clone_flags, entry.v2_dir.get(), &out->child, &is_child,
-                                     &in_cgroup2, err))
-    return rc;
+  if (sdk::Child::spawn(plan.clone_flags, entry.v2_dir.get(), &out->child, &is_child, &in_cgroup2,
+                        err) != BERTH_OK)
+    return entry.v2_dir ? sdk::wrap(err, "start the container in " + entry.v2_path) : err->code;
   if (is_child) {
     sync.in_child();
     child_main(plan, entry, sync.fd(), status_write.get());

@@ -64,9 +64,14 @@ int32_t Child::spawn(unsigned long clone_flags, int cgroup_fd, Child *out, bool 
   args.cgroup = static_cast<uint64_t>(cgroup_fd);
   // No stack given: fork semantics, as the raw clone above.
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
-    return spawn(clone_flags, out, is_child, err);  // an older kernel: the caller moves it
-  if (pid < 0) return fail_errno(err, errno, "clone3", "container process (CLONE_INTO_CGROUP)");
+  // An older kernel (no clone3: ENOSYS; no CLONE_INTO_CGROUP: E2BIG or
+  // EINVAL), or a seccomp profile that refuses clone3 as older Docker ones
+  // do (EPERM): a plain clone, and the caller moves the child.
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EPERM))
+    return spawn(clone_flags, out, is_child, err);
+  if (pid < 0)
+    return fail_errno(err, errno, "clone3",
+                      "CLONE_INTO_CGROUP, cgroup2 directory fd " + std::to_string(cgroup_fd));
   *in_cgroup = true;
   if (pid == 0) {
     *is_child = true;

@@ -283,9 +283,10 @@ std::string proc_cgroup(pid_t pid) {
   return read_trimmed("/proc/" + std::to_string(pid) + "/cgroup");
 }
 
-// Spawns a child through `entry` that enters the cgroup itself and then
-// waits for `gate`; the child's exit status says whether enter_self worked.
-pid_t spawn_entering(const CgroupEntry &entry, Gate &gate, bool *born_in_v2) {
+// Spawns a child through `entry` that enters the cgroup itself, says so
+// with a byte on `entered` ('y', or 'n' when enter_self failed), and then
+// waits for `gate`.
+pid_t spawn_entering(const CgroupEntry &entry, Gate &gate, int entered, bool *born_in_v2) {
   Child child;
   bool is_child = false;
   berth_error err{};
@@ -293,9 +294,10 @@ pid_t spawn_entering(const CgroupEntry &entry, Gate &gate, bool *born_in_v2) {
       << err.message;
   if (is_child) {
     berth_error e{};
-    if (Cgroup::enter_self(entry, &e) != BERTH_OK) ::_exit(3);
+    bool ok = Cgroup::enter_self(entry, &e) == BERTH_OK;
+    (void)!::write(entered, ok ? "y" : "n", 1);
     gate.wait_in_child();
-    ::_exit(0);
+    ::_exit(ok ? 0 : 3);
   }
   return child.release();
 }
@@ -325,17 +327,19 @@ TEST_F(CgroupTest, AChildEntersEveryDirectoryByItselfThroughTheEntry) {
   EXPECT_EQ(static_cast<bool>(entry.v2_dir), has_v2);
 
   Gate gate;
+  int entered[2];
+  ASSERT_EQ(::pipe(entered), 0);
   bool born_in_v2 = false;
-  pid_t pid = spawn_entering(entry, gate, &born_in_v2);
+  pid_t pid = spawn_entering(entry, gate, entered[1], &born_in_v2);
   ASSERT_GT(pid, 0);
   EXPECT_EQ(born_in_v2, has_v2) << "clone3(CLONE_INTO_CGROUP) is in Linux since 5.7";
-  // Until the child has written its tasks files it may still be outside:
-  // cgroup.procs of the first directory lists it once it moved.
+  char answer = 0;
+  ASSERT_EQ(::read(entered[0], &answer, 1), 1);
+  ::close(entered[0]);
+  ::close(entered[1]);
+  EXPECT_EQ(answer, 'y') << "enter_self failed in the child";
   std::vector<int64_t> inside;
-  for (int i = 0; i < 500 && inside.empty(); ++i) {
-    ASSERT_EQ(cg.pids(&inside, &err), BERTH_OK) << err.message;
-    if (inside.empty()) ::usleep(2000);
-  }
+  ASSERT_EQ(cg.pids(&inside, &err), BERTH_OK) << err.message;
   EXPECT_EQ(inside, std::vector<int64_t>{pid});
   std::string listed = proc_cgroup(pid);
   const std::string relative = "/" + unique_name("entry");
@@ -347,6 +351,45 @@ TEST_F(CgroupTest, AChildEntersEveryDirectoryByItselfThroughTheEntry) {
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "enter_self failed in the child";
+  ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
+}
+
+// The path of kernels without CLONE_INTO_CGROUP (before 5.7): a child of a
+// plain fork enters the v1 directories itself and the parent moves it into
+// the cgroup2 one (add_process_unified: the slow, locked write).
+TEST_F(CgroupTest, WithoutCloneIntoCgroupTheParentMovesTheChildIntoCgroup2) {
+  CgroupLimits limits;
+  limits.pids = 16;
+  Cgroup cg;
+  berth_error err{};
+  ASSERT_EQ(Cgroup::create(unique_name("oldkernel"), limits, &cg, &err), BERTH_OK) << err.message;
+  CgroupEntry entry;
+  ASSERT_EQ(cg.open_entry(&entry, &err), BERTH_OK) << err.message;
+  Gate gate;
+  int entered[2];
+  ASSERT_EQ(::pipe(entered), 0);
+  CgroupEntry no_cgroup2;  // as on an old kernel: no cgroup2 directory to be born in
+  for (auto &fd : entry.v1_tasks) no_cgroup2.v1_tasks.push_back(UniqueFd(::dup(fd.get())));
+  no_cgroup2.v1_paths = entry.v1_paths;
+  bool born = true;
+  pid_t pid = spawn_entering(no_cgroup2, gate, entered[1], &born);
+  ASSERT_GT(pid, 0);
+  EXPECT_FALSE(born);
+  char answer = 0;
+  ASSERT_EQ(::read(entered[0], &answer, 1), 1);
+  ::close(entered[0]);
+  ::close(entered[1]);
+  EXPECT_EQ(answer, 'y');
+  ASSERT_EQ(cg.add_process_unified(pid, &err), BERTH_OK) << err.message;
+  std::string listed = proc_cgroup(pid);
+  const std::string relative = "/" + unique_name("oldkernel");
+  for (const auto &d : cg.dirs()) {
+    std::string line = (d.controllers.empty() ? "::" : ":" + d.controllers + ":") + relative;
+    EXPECT_NE(listed.find(line), std::string::npos) << line << " not in\n" << listed;
+  }
+  gate.open();
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_EQ(cg.destroy(&err), BERTH_OK) << err.message;
 }
 

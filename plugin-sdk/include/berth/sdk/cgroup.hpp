@@ -6,7 +6,8 @@
 // assumes a path. Behind the Cgroup class sits a small table of operations
 // (like crun's cgroup manager) with one instance per layout.
 //
-// Lifecycle, as a driver uses it:
+// Lifecycle, as a driver uses it (the fast way in, below, replaces
+// add_process where the driver can use it):
 //   parent:  Cgroup::create("berth/<id>", limits, &cg, err)   // mkdir + limits
 //            fork/clone the child, which waits on a sync pipe
 //            cg.add_process(child_pid, err)                   // before it execs
@@ -97,6 +98,7 @@ struct CgroupEntry {
   std::vector<UniqueFd> v1_tasks;     // <dir>/tasks of every v1 directory, write-only
   std::vector<std::string> v1_paths;  // the same files' paths, for error messages
   UniqueFd v2_dir;                    // the cgroup2 directory (CLONE_INTO_CGROUP), or -1
+  std::string v2_path;                // its path, for error messages
 };
 
 // A container's cgroup: a directory in every hierarchy it uses. Move-only

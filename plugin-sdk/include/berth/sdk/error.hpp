@@ -29,7 +29,8 @@ inline int32_t fail(berth_error *err, int32_t code, const char *fmt, ...) {
 }
 
 // A failed system call: "STEP(OBJECT): strerror(errnum)", code BERTH_E_SYSTEM.
-inline int32_t fail_errno(berth_error *err, int errnum, const char *step, const std::string &object) {
+inline int32_t fail_errno(berth_error *err, int errnum, const char *step,
+                          const std::string &object) {
   if (err != nullptr) {
     err->code = BERTH_E_SYSTEM;
     err->sys_errno = errnum;
@@ -37,6 +38,23 @@ inline int32_t fail_errno(berth_error *err, int errnum, const char *step, const 
                   std::strerror(errnum));
   }
   return BERTH_E_SYSTEM;
+}
+
+// The same for code that runs between fork/clone and exec, where nothing
+// may allocate or take a lock (the parent may have threads):
+// strerrordesc_np's static English text instead of strerror's locale,
+// the caller's strings, snprintf into the fixed message. `code` is
+// BERTH_E_SYSTEM or a more precise one (exec failures).
+inline int32_t fail_errno_after_fork(berth_error *err, int32_t code, int errnum, const char *step,
+                                     const char *object) {
+  if (err != nullptr) {
+    const char *text = ::strerrordesc_np(errnum);
+    err->code = code;
+    err->sys_errno = errnum;
+    std::snprintf(err->message, sizeof(err->message), "%s(%s): %s", step, object,
+                  text != nullptr ? text : "unknown error");
+  }
+  return code;
 }
 
 // Prepends context to an error already filled by a lower layer:

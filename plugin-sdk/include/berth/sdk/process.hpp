@@ -30,7 +30,12 @@ class Child {
   // The same, born inside the cgroup2 directory `cgroup_fd` when it is >= 0
   // (clone3 CLONE_INTO_CGROUP: nobody migrates it, see CgroupEntry in
   // cgroup.hpp). *in_cgroup says whether it was; false on kernels without
-  // clone3 or CLONE_INTO_CGROUP (before 5.7), where the caller moves it.
+  // clone3 or CLONE_INTO_CGROUP (before 5.7) or where seccomp refuses
+  // clone3, and then the caller moves it.
+  // Like the clone above this is a raw system call, not glibc's fork():
+  // no atfork handlers run and the child's glibc still holds the parent's
+  // thread id (pthread_kill/raise on itself misfire). Spawn only from a
+  // single-threaded process, and keep the child to system calls and exec.
   static int32_t spawn(unsigned long clone_flags, int cgroup_fd, Child *out, bool *is_child,
                        bool *in_cgroup, berth_error *err);
 
