@@ -3,7 +3,9 @@
 # benchmark's native command line: bench/ab.sh BUILD_A BUILD_B [RUNS]
 # (a build dir or an install prefix: BUILD/bin/berth, BUILD/lib/berth/drivers).
 # Each build gets its own state root, so their stores do not mix.
-# DRIVER=lxc (default native) picks the driver. Prints lib/abrun.c's line.
+# DRIVER=lxc (default native) picks the driver (the line has -m 64m: for
+# lxc that is LXC's own cgroups, see drivers/lxc/own_cgroup.hpp). Prints
+# lib/abrun.c's line; exits 1 when a run failed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 a=${1:?usage: bench/ab.sh BUILD_A BUILD_B [RUNS]}

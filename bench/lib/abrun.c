@@ -29,6 +29,8 @@ static int by_value(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+static int failures;
+
 static double run_once(char **argv) {
   posix_spawn_file_actions_t io;
   posix_spawn_file_actions_init(&io);
@@ -44,7 +46,10 @@ static double run_once(char **argv) {
   waitpid(pid, &status, 0);
   double took = now_ms() - start;
   posix_spawn_file_actions_destroy(&io);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fprintf(stderr, "abrun: %s failed\n", argv[0]);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "abrun: %s failed\n", argv[0]);
+    ++failures;
+  }
   return took;
 }
 
@@ -81,5 +86,6 @@ int main(int argc, char **argv) {
   summary("A", ta, n, &ma);
   summary("B", tb, n, &mb);
   printf("B/A mean %.3f\n", mb / ma);
-  return 0;
+  if (failures > 0) fprintf(stderr, "abrun: %d runs failed: the times above mean nothing\n", failures);
+  return failures > 0;
 }

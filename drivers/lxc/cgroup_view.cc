@@ -54,10 +54,18 @@ bool directly_below_root(const std::string &mountpoint) {
 bool exposes_cgroupfs(const ConfigItem &item) {
   std::string_view key = item.key, value = item.value;
   if (key == "lxc.mount.auto") return value.find("cgroup") != std::string_view::npos;
-  if (key == "lxc.mount.fstab" || starts_with(key, "lxc.hook.")) return true;
-  if (key == "lxc.mount.entry")
+  // An included file or an fstab may say anything; hooks run in the
+  // monitor's mount namespace.
+  if (key == "lxc.mount.fstab" || key == "lxc.include" || starts_with(key, "lxc.hook."))
+    return true;
+  if (key == "lxc.mount.entry") {
+    // Any mount of cgroupfs, of /sys/fs/cgroup, or of a tree above it
+    // (/, /sys, /sys/fs: an rbind carries it along).
+    std::string_view source = value.substr(0, value.find(' '));
     return value.find("sys/fs/cgroup") != std::string_view::npos ||
-           value.find(" cgroup") != std::string_view::npos;
+           value.find(" cgroup") != std::string_view::npos || source == "/" || source == "/sys" ||
+           source == "/sys/" || source == "/sys/fs" || source == "/sys/fs/";
+  }
   return false;
 }
 

@@ -24,6 +24,9 @@
 //     a second thread that alone enters the cgroup is refused by liblxc:
 //     "Cannot start non-daemonized container when threaded");
 //   - pids() leaves the monitor out;
+//   - the monitor shares the container's cgroup: a container given
+//     CAP_SYS_ADMIN (not in the default set) that mounts cgroupfs could
+//     freeze or kill it along with itself, as it could its own processes;
 //   - destroy() reaps the monitor, then removes the cgroup.
 //
 // LXC keeps the cgroups (the earlier path: cgroup_view.hpp) when the user's

@@ -3,6 +3,7 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
+#include <berth/sdk/cgroup.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -40,11 +41,21 @@ class LxcDriver : public ::testing::Test {
     return sh(std::string(BERTH_BINARY) + " --root " + root_ +
               " run --rm --exec-driver lxc --rootfs " + BERTH_ROOTFS + " " + args);
   }
-  // No LXC container of ours anywhere: no payload cgroup, no monitor, no
-  // lxcpath left in the state root.
+  // A cgroup2-only host (its root has cgroup.controllers), else v1/hybrid.
+  static bool cgroup2_only() { return ::access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0; }
+  // berth's directory of container `id` holding `controller`'s files.
+  static std::string berth_dir(const std::string &controller, const std::string &id) {
+    return cgroup2_only() ? "/sys/fs/cgroup/berth/" + id
+                          : "/sys/fs/cgroup/" + controller + "/berth/" + id;
+  }
+  // No LXC container of ours anywhere: no payload cgroup, no berth cgroup
+  // (the lxc tests run alone), no monitor, no lxcpath left in the state
+  // root.
   void expect_nothing_left() {
     Result cg = sh("find /sys/fs/cgroup -maxdepth 3 -name 'lxc.*.berth-*' 2>/dev/null");
     EXPECT_EQ(cg.out, "") << "leftover LXC cgroups";
+    Result own = sh("find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -path '*/berth/*' -type d");
+    EXPECT_EQ(own.out, "") << "leftover berth cgroups";
     Result lxcpaths = sh("find " + root_ + " -name lxc -type d");
     EXPECT_EQ(lxcpaths.out, "") << "leftover lxcpath";
     // The driver's shared lxcpath holds nothing (LXC's configuration and
@@ -173,11 +184,16 @@ TEST_F(LxcDriver, BerthOwnsTheCgroupAndLxcMakesNone) {
   Detached d = start_detached("owned", "--pids-limit 64 --cpu-shares 512");
   ASSERT_FALSE(d.id.empty());
   EXPECT_EQ(sh("find /sys/fs/cgroup -name 'lxc.*.berth-" + d.id + "'").out, "");
-  EXPECT_EQ(sh("cat /sys/fs/cgroup/pids/berth/" + d.id + "/pids.max").out, "65\n")
+  EXPECT_EQ(sh("cat " + berth_dir("pids", d.id) + "/pids.max").out, "65\n")
       << "the spec's 64 plus the monitor";
-  EXPECT_EQ(sh("cat /sys/fs/cgroup/cpu/berth/" + d.id + "/cpu.shares").out, "512\n");
+  if (cgroup2_only())
+    EXPECT_EQ(sh("cat " + berth_dir("cpu", d.id) + "/cpu.weight").out,
+              std::to_string(berth::sdk::cpu_shares_to_weight(512)) + "\n");
+  else
+    EXPECT_EQ(sh("cat " + berth_dir("cpu", d.id) + "/cpu.shares").out, "512\n");
+  const std::string member = (cgroup2_only() ? "0::/berth/" : "pids:/berth/") + d.id;
   for (long pid : {d.init_pid, d.monitor_pid})
-    EXPECT_NE(sh("cat /proc/" + std::to_string(pid) + "/cgroup").out.find("pids:/berth/" + d.id),
+    EXPECT_NE(sh("cat /proc/" + std::to_string(pid) + "/cgroup").out.find(member),
               std::string::npos)
         << "process " << pid;
   EXPECT_EQ(berth("rm -f owned").status, 0);
@@ -192,12 +208,16 @@ TEST_F(LxcDriver, NoProcessIsMovedIntoACgroupByItsPid) {
   ASSERT_EQ(sh("command -v strace").status, 0)
       << "strace is needed (Debian package strace, in scripts/packages/bench.txt)";
   std::string trace = root_ + "/trace";
-  Result r = sh("strace -f -qq -e trace=openat -o " + trace + " " + std::string(BERTH_BINARY) +
-                " --root " + root_ + " run --rm --exec-driver lxc --rootfs " + BERTH_ROOTFS +
-                " --pids-limit 64 -- /bin/true");
+  Result r =
+      sh("strace -f -qq -e trace=openat,clone3 -o " + trace + " " + std::string(BERTH_BINARY) +
+         " --root " + root_ + " run --rm --exec-driver lxc --rootfs " + BERTH_ROOTFS +
+         " --pids-limit 64 -- /bin/true");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(sh("grep 'cgroup.procs\", O_WRONLY' " + trace).out, "");
-  EXPECT_NE(sh("grep '/berth/.*/tasks\", O_WRONLY' " + trace).out, "");
+  if (cgroup2_only())  // born in it
+    EXPECT_NE(sh("grep CLONE_INTO_CGROUP " + trace).out, "");
+  else
+    EXPECT_NE(sh("grep '/berth/.*/tasks\", O_WRONLY' " + trace).out, "");
   expect_nothing_left();
 }
 
@@ -247,7 +267,7 @@ TEST_F(LxcDriver, AMemoryLimitKeepsLxcsCgroupsSoTheMonitorIsOutOfTheOomKillersRe
   // stays outside them, and the hog is what gets killed.
   Detached d = start_detached("guarded", "-m 64m");
   ASSERT_FALSE(d.id.empty());
-  EXPECT_NE(sh("test -d /sys/fs/cgroup/memory/berth/" + d.id).status, 0)
+  EXPECT_NE(sh("test -d " + berth_dir("memory", d.id)).status, 0)
       << "berth made the memory cgroup; the monitor would sit in it";
   EXPECT_NE(sh("find /sys/fs/cgroup -name 'lxc.payload.berth-" + d.id + "'").out, "");
   std::string monitor_cgroups = sh("cat /proc/" + std::to_string(d.monitor_pid) + "/cgroup").out;
