@@ -302,6 +302,24 @@ pid_t spawn_entering(const CgroupEntry &entry, Gate &gate, int entered, bool *bo
   return child.release();
 }
 
+// spawn_entering's answer ('y' when enter_self worked); closes the pipe.
+char entered_answer(int entered[2]) {
+  char answer = 0;
+  EXPECT_EQ(::read(entered[0], &answer, 1), 1);
+  ::close(entered[0]);
+  ::close(entered[1]);
+  return answer;
+}
+
+// /proc/PID/cgroup of `pid` lists every directory of `cg` ("berth/<name>").
+void expect_in_every_directory(const Cgroup &cg, pid_t pid, const std::string &name) {
+  std::string listed = proc_cgroup(pid);
+  for (const auto &d : cg.dirs()) {
+    std::string line = (d.controllers.empty() ? "::" : ":" + d.controllers + ":") + "/" + name;
+    EXPECT_NE(listed.find(line), std::string::npos) << line << " not in\n" << listed;
+  }
+}
+
 }  // namespace
 
 // The start path of the native driver: nobody writes the child's pid
@@ -333,20 +351,11 @@ TEST_F(CgroupTest, AChildEntersEveryDirectoryByItselfThroughTheEntry) {
   pid_t pid = spawn_entering(entry, gate, entered[1], &born_in_v2);
   ASSERT_GT(pid, 0);
   EXPECT_EQ(born_in_v2, has_v2) << "clone3(CLONE_INTO_CGROUP) is in Linux since 5.7";
-  char answer = 0;
-  ASSERT_EQ(::read(entered[0], &answer, 1), 1);
-  ::close(entered[0]);
-  ::close(entered[1]);
-  EXPECT_EQ(answer, 'y') << "enter_self failed in the child";
+  EXPECT_EQ(entered_answer(entered), 'y') << "enter_self failed in the child";
   std::vector<int64_t> inside;
   ASSERT_EQ(cg.pids(&inside, &err), BERTH_OK) << err.message;
   EXPECT_EQ(inside, std::vector<int64_t>{pid});
-  std::string listed = proc_cgroup(pid);
-  const std::string relative = "/" + unique_name("entry");
-  for (const auto &d : cg.dirs()) {
-    std::string line = (d.controllers.empty() ? "::" : ":" + d.controllers + ":") + relative;
-    EXPECT_NE(listed.find(line), std::string::npos) << line << " not in\n" << listed;
-  }
+  expect_in_every_directory(cg, pid, unique_name("entry"));
   gate.open();
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
@@ -375,18 +384,9 @@ TEST_F(CgroupTest, WithoutCloneIntoCgroupTheParentMovesTheChildIntoCgroup2) {
   pid_t pid = spawn_entering(no_cgroup2, gate, entered[1], &born);
   ASSERT_GT(pid, 0);
   EXPECT_FALSE(born);
-  char answer = 0;
-  ASSERT_EQ(::read(entered[0], &answer, 1), 1);
-  ::close(entered[0]);
-  ::close(entered[1]);
-  EXPECT_EQ(answer, 'y');
+  EXPECT_EQ(entered_answer(entered), 'y') << "enter_self failed in the child";
   ASSERT_EQ(cg.add_process_unified(pid, &err), BERTH_OK) << err.message;
-  std::string listed = proc_cgroup(pid);
-  const std::string relative = "/" + unique_name("oldkernel");
-  for (const auto &d : cg.dirs()) {
-    std::string line = (d.controllers.empty() ? "::" : ":" + d.controllers + ":") + relative;
-    EXPECT_NE(listed.find(line), std::string::npos) << line << " not in\n" << listed;
-  }
+  expect_in_every_directory(cg, pid, unique_name("oldkernel"));
   gate.open();
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
