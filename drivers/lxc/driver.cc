@@ -170,14 +170,14 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   // berth makes the cgroup unless raw items need LXC's, or a memory limit
   // would put the LXC monitor in reach of the container's OOM killer
   // (own_cgroup.hpp).
-  CgroupPlacement placement{spec->memory_bytes > 0 ? CgroupOwner::lxc : CgroupOwner::berth};
+  CgroupOwner owner = spec->memory_bytes > 0 ? CgroupOwner::lxc : CgroupOwner::berth;
   std::vector<ConfigItem> items;
-  if (int32_t rc = build_config(*spec, mounts, placement, &items, err)) return rc;
-  if (placement.owner == CgroupOwner::berth && !berth_can_own_cgroup(items)) {
-    placement.owner = CgroupOwner::lxc;
-    if (int32_t rc = build_config(*spec, mounts, placement, &items, err)) return rc;
+  if (int32_t rc = build_config(*spec, mounts, owner, &items, err)) return rc;
+  if (owner == CgroupOwner::berth && !berth_can_own_cgroup(items)) {
+    owner = CgroupOwner::lxc;
+    if (int32_t rc = build_config(*spec, mounts, owner, &items, err)) return rc;
   }
-  bool own = placement.owner == CgroupOwner::berth;
+  bool own = owner == CgroupOwner::berth;
   // The container has its own UTS namespace: without a hostname in the spec
   // it gets the id's first 12 characters, as on native and libvirt (and in
   // Docker), not the host's name. First, so raw items can still override it.

@@ -263,9 +263,8 @@ int32_t limit_items(const berth_spec &spec, const sdk::CgroupMounts &mounts,
 
 }  // namespace
 
-int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,
-                     const CgroupPlacement &placement, std::vector<ConfigItem> *out,
-                     berth_error *err) {
+int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts, CgroupOwner owner,
+                     std::vector<ConfigItem> *out, berth_error *err) {
   out->clear();
   if (spec.rootfs == nullptr || spec.rootfs[0] != '/')
     return fail(err, BERTH_E_INVALID, "rootfs \"%s\": the lxc driver needs an absolute directory",
@@ -301,7 +300,7 @@ int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,
     if (!groups.empty()) out->push_back({"lxc.init.groups", groups});
   }
   if (int32_t rc = mount_items(spec, out, err)) return rc;
-  if (placement.owner == CgroupOwner::lxc) {
+  if (owner == CgroupOwner::lxc) {
     if (int32_t rc = limit_items(spec, mounts, out, err)) return rc;
   } else {
     std::vector<ConfigItem> checked_only;

@@ -19,10 +19,6 @@ struct ConfigItem {
 // Who makes the container's cgroup (own_cgroup.hpp).
 enum class CgroupOwner { lxc, berth };
 
-struct CgroupPlacement {
-  CgroupOwner owner = CgroupOwner::lxc;
-};
-
 // Fills *out with every item the spec needs. When LXC owns the cgroup,
 // `mounts` decides whether the resource limits go to lxc.cgroup.* (the
 // controller sits on a v1 hierarchy) or lxc.cgroup2.* (it is enabled on the
@@ -30,8 +26,7 @@ struct CgroupPlacement {
 // The spec's raw driver_options
 // come last, untouched. BERTH_E_INVALID names a bad field,
 // BERTH_E_UNSUPPORTED a limit whose controller is mounted nowhere.
-int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts,
-                     const CgroupPlacement &placement, std::vector<ConfigItem> *out,
-                     berth_error *err);
+int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts, CgroupOwner owner,
+                     std::vector<ConfigItem> *out, berth_error *err);
 
 }  // namespace berth::lxc
