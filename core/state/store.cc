@@ -17,11 +17,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
-#include <vector>
 
 namespace berth::state {
 namespace fs = std::filesystem;
@@ -134,8 +134,10 @@ void make_root_dirs(const std::string &root, const std::string &containers) {
 
 // rm -r of what `path` holds, with one unlinkat per entry
 // (std::filesystem::remove_all stats and allocates per entry, a measurable
-// part of every `run --rm`). A missing directory is already empty.
-void remove_contents(const std::string &path) {
+// part of every `run --rm`), but for the entries `keep` (given the
+// directory's fd) says to leave. A missing directory is already empty.
+using KeepEntry = std::function<bool(int dirfd, const dirent &entry)>;
+void remove_contents(const std::string &path, const KeepEntry &keep = {}) {
   int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return;
@@ -151,6 +153,7 @@ void remove_contents(const std::string &path) {
   while (dirent *entry = readdir(dir)) {
     const char *name = entry->d_name;
     if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
+    if (keep && keep(fd, *entry)) continue;
     if (entry->d_type != DT_DIR && unlinkat(fd, name, 0) == 0) continue;
     if (entry->d_type == DT_DIR || errno == EISDIR) {
       try {
@@ -212,32 +215,18 @@ bool claim_spare(const std::string &root, const std::string &path) {
 
 // Empties the directory `path` (out of every other berth's sight by now)
 // down to its empty `driver` directory and an emptied state.json; false
-// when it lacks the driver directory (then it is not a skeleton to reuse).
+// when it lacks either (then it is not a skeleton to reuse).
 bool empty_to_skeleton(const std::string &path) {
   remove_contents(path + "/driver");
-  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return false;
-  DIR *dir = fdopendir(fd);
-  if (dir == nullptr) {
-    close(fd);
-    return false;
-  }
   bool has_driver = false, has_record = false;
-  std::vector<std::string> subdirs;
-  while (dirent *entry = readdir(dir)) {
-    const char *name = entry->d_name;
-    if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
-    if (std::strcmp(name, "driver") == 0 && entry->d_type == DT_DIR) {
-      has_driver = true;
-    } else if (std::strcmp(name, "state.json") == 0 && entry->d_type == DT_REG &&
-               ftruncate_at(fd, name)) {
-      has_record = true;
-    } else if (entry->d_type == DT_DIR || (unlinkat(fd, name, 0) != 0 && errno == EISDIR)) {
-      subdirs.push_back(path + "/" + name);
-    }
-  }
-  closedir(dir);
-  for (const std::string &sub : subdirs) remove_tree(sub);
+  remove_contents(path, [&](int dirfd, const dirent &entry) {
+    if (entry.d_type == DT_DIR && std::strcmp(entry.d_name, "driver") == 0)
+      return has_driver = true;
+    if (entry.d_type == DT_REG && std::strcmp(entry.d_name, "state.json") == 0 &&
+        ftruncate_at(dirfd, entry.d_name))
+      return has_record = true;
+    return false;
+  });
   return has_driver && has_record;
 }
 

@@ -139,10 +139,9 @@ int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, 
   if (int32_t rc = sdk::SyncPipe::create(&sync, err)) return rc;
   sdk::CgroupEntry entry;
   if (cgroup->open_entry(&entry, err) != BERTH_OK) return sdk::wrap(err, "join cgroup");
-  bool is_child = false, in_cgroup2 = false;
+  bool is_child = false;
   sdk::Child proc;
-  if (sdk::Child::spawn(0, entry.v2_dir.get(), &proc, &is_child, &in_cgroup2, err) != BERTH_OK)
-    return entry.v2_dir ? sdk::wrap(err, "start the container in " + entry.v2_path) : err->code;
+  if (int32_t rc = cgroup->spawn_child(0, entry, &proc, &is_child, err)) return rc;
   if (is_child) {
     sync.in_child();
     run_child(a, entry, sync);
@@ -150,10 +149,7 @@ int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, 
   sync.in_parent();
 
   // In its cgroup before it runs anything of the container's: the child
-  // entered the v1 directories itself; without CLONE_INTO_CGROUP (Linux
-  // before 5.7) it goes into the cgroup2 one the slow way.
-  if (entry.v2_dir && !in_cgroup2 && cgroup->add_process_unified(proc.pid(), err) != BERTH_OK)
-    return sdk::wrap(err, "join cgroup");
+  // entered the v1 directories itself, spawn_child the cgroup2 one.
   entry = sdk::CgroupEntry{};
   // A child that already failed (joining its cgroup) has closed its end;
   // its report is still queued and says more than the failed send.

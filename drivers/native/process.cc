@@ -297,21 +297,15 @@ int32_t start(const Plan &plan, sdk::Cgroup &cgroup, JoinFn join, void *join_ctx
 
   sdk::CgroupEntry entry;
   if (int32_t rc = cgroup.open_entry(&entry, err)) return rc;
-  bool is_child = false, in_cgroup2 = false;
-  if (sdk::Child::spawn(plan.clone_flags, entry.v2_dir.get(), &out->child, &is_child, &in_cgroup2,
-                        err) != BERTH_OK)
-    return entry.v2_dir ? sdk::wrap(err, "start the container in " + entry.v2_path) : err->code;
+  bool is_child = false;
+  if (int32_t rc = cgroup.spawn_child(plan.clone_flags, entry, &out->child, &is_child, err))
+    return rc;
   if (is_child) {
     sync.in_child();
     child_main(plan, entry, sync.fd(), status_write.get());
   }
   sync.in_parent();
   status_write.reset();
-  // A kernel without CLONE_INTO_CGROUP: into the cgroup2 directory the slow
-  // way (the child waits for "go" before it runs anything of the container).
-  if (entry.v2_dir && !in_cgroup2) {
-    if (int32_t rc = cgroup.add_process_unified(out->child.pid(), err)) return rc;
-  }
   entry = sdk::CgroupEntry{};
 
   std::vector<sock_filter> program;

@@ -46,6 +46,15 @@ int32_t Cgroup::enter_self(const CgroupEntry &entry, berth_error *err) {
   return BERTH_OK;
 }
 
+int32_t Cgroup::spawn_child(unsigned long clone_flags, const CgroupEntry &entry, Child *out,
+                            bool *is_child, berth_error *err) {
+  bool in_cgroup2 = false;
+  if (Child::spawn(clone_flags, entry.v2_dir.get(), out, is_child, &in_cgroup2, err) != BERTH_OK)
+    return entry.v2_dir ? wrap(err, "start the container in " + entry.v2_path) : err->code;
+  if (*is_child || !entry.v2_dir || in_cgroup2) return BERTH_OK;
+  return add_process_unified(out->pid(), err);
+}
+
 int32_t Cgroup::add_process_unified(pid_t pid, berth_error *err) {
   if (!valid()) return fail(err, BERTH_E_INTERNAL, "add_process_unified: no cgroup");
   for (const CgroupDir &d : dirs_)

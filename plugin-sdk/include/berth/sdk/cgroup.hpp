@@ -36,6 +36,7 @@
 #include <berth/driver.h>
 #include <sys/types.h>
 #include <berth/sdk/fd.hpp>
+#include <berth/sdk/process.hpp>
 
 #include <cstdint>
 #include <string>
@@ -148,6 +149,13 @@ class Cgroup {
   // Moves `pid` into the cgroup2 directory only (when the child could not
   // be born there: clone3 or CLONE_INTO_CGROUP missing). Pays the lock.
   int32_t add_process_unified(pid_t pid, berth_error *err);
+  // Child::spawn born in `entry`'s cgroup2 directory; where it could not be
+  // born there, the parent moves it in (add_process_unified) before
+  // returning. The child still enters the v1 directories itself
+  // (enter_self) and must wait for the parent before it runs anything of
+  // the container's. Errors name the cgroup2 directory.
+  int32_t spawn_child(unsigned long clone_flags, const CgroupEntry &entry, Child *out,
+                      bool *is_child, berth_error *err);
 
   // Every process in the cgroup (tgids, from cgroup.procs), sorted.
   // An already removed cgroup yields an empty list.
