@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "child_error.h"
 #include <berth/sdk/in_root.hpp>
+#include "child_error.h"
 #include "mount.h"
 
 namespace berth::native::binds {
@@ -23,7 +23,8 @@ int32_t bind_one(const BindMount &m, int root_fd, berth_error *err) {
     return child_fail(err, e, "stat bind mount source", m.source.c_str());
   }
   const char *dest = m.destination.c_str();
-  int target = sdk::open_in_root(root_fd, dest, S_ISDIR(st.st_mode) ? sdk::InRootCreate::directory : sdk::InRootCreate::file);
+  int target = sdk::open_in_root(
+      root_fd, dest, S_ISDIR(st.st_mode) ? sdk::InRootCreate::directory : sdk::InRootCreate::file);
   if (target < 0) {
     ::close(source);
     return child_fail(err, -target, "create bind mount destination in rootfs", dest);

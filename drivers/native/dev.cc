@@ -6,8 +6,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "child_error.h"
 #include <berth/sdk/in_root.hpp>
+#include "child_error.h"
 
 namespace berth::native::dev {
 

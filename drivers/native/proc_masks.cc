@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "child_error.h"
 #include <berth/sdk/in_root.hpp>
+#include "child_error.h"
 #include "mount.h"
 
 namespace berth::native::proc_masks {

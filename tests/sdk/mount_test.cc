@@ -2,8 +2,8 @@
 // undo by mount id only.
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/in_root.hpp>
@@ -32,7 +32,8 @@ class TempDir {
 
 // A path opened through open_in_root names the same inode as `host`.
 void expect_same_inode(int fd, const std::string &host) {
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   ASSERT_EQ(::fstat(fd, &a), 0);
   ASSERT_EQ(::lstat(host.c_str(), &b), 0) << host;
   EXPECT_EQ(a.st_ino, b.st_ino) << host;
@@ -67,8 +68,7 @@ TEST(InRoot, SymlinksAndDotDotLeavingTheRootStayInsideAndCreateNothingOutside) {
   UniqueFd fd;
   // The absolute link is the container's path, which does not exist there:
   // refused, and nothing is made on the host.
-  EXPECT_EQ(open_in_root(root, "/d/evil/a/b", InRootCreate::directory, &fd, &err),
-            BERTH_E_SYSTEM);
+  EXPECT_EQ(open_in_root(root, "/d/evil/a/b", InRootCreate::directory, &fd, &err), BERTH_E_SYSTEM);
   EXPECT_EQ(err.sys_errno, ENOENT) << err.message;
   EXPECT_NE(::access((host.path() + "/a").c_str(), F_OK), 0);
   // Once that path exists inside the root, the link leads there.
