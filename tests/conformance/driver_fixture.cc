@@ -77,7 +77,7 @@ void DriverTest::TearDown() {
   } catch (const std::exception &e) {
     ADD_FAILURE() << e.what();
   }
-  for (const auto &left : host_leftovers(ids, {rootfs_, root_->path()}))
+  for (const auto &left : host_leftovers(ids, {work_->path(), root_->path()}))
     ADD_FAILURE() << "left on the host: " << left;
 }
 
