@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -379,27 +380,56 @@ TEST_P(Isolation, MaskedPathsAreEmptyOrUnreadableAndProcSysIsReadOnly) {
   EXPECT_FALSE(contains(r.out, "writable")) << r.describe();
 }
 
-TEST_P(Isolation, HostBlockDeviceCannotBeMadeAndOpened) {
+// A device node of type `type` ("b" or "c") that this (host) process can
+// open: made in `dir` and opened here, so that the container's failure to
+// open the same node means the container is refused, not the host.
+bool host_can_open(const std::string &dir, char type, unsigned major, unsigned minor) {
+  std::string node = dir + "/host-node";
+  ::unlink(node.c_str());
+  mode_t kind = type == 'b' ? S_IFBLK : S_IFCHR;
+  if (::mknod(node.c_str(), kind | 0600, makedev(major, minor)) != 0) return false;
+  int fd = ::open(node.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0) ::close(fd);
+  ::unlink(node.c_str());
+  return fd >= 0;
+}
+
+TEST_P(Isolation, HostDevicesOutsideTheAllowListCannotBeOpened) {
   if (!posture("device-allowlist")) return;
-  // The host's first block device (its major and minor), made in the
-  // container and read: mknod may succeed (CAP_MKNOD), the open must not.
+  // A host block device (the first in /proc/partitions the host itself may
+  // open, else loop0) and /dev/kmsg (c 1:11, not in Docker's list), made in
+  // every writable place of the container and read: mknod may succeed
+  // (CAP_MKNOD), the open must not.
+  std::vector<std::string> devices;
   std::istringstream partitions(slurp("/proc/partitions"));
-  std::string line, major, minor;
+  std::string line;
   while (std::getline(partitions, line)) {
     std::istringstream f(line);
-    if (f >> major >> minor && std::isdigit(static_cast<unsigned char>(major[0]))) break;
-    major.clear();
+    unsigned major = 0, minor = 0;
+    if (f >> major >> minor && host_can_open(work_->path(), 'b', major, minor)) {
+      devices.push_back("b " + std::to_string(major) + " " + std::to_string(minor));
+      break;
+    }
   }
-  ASSERT_FALSE(major.empty()) << "no block device in /proc/partitions";
-  Result r = run({}, {"/bin/sh", "-c",
-                      "mknod /tmp/blk b " + major + " " + minor +
-                          " 2>/dev/null; "
-                          "dd if=/tmp/blk of=/dev/null bs=512 count=1 2>/dev/null && echo OPENED; "
-                          "rm -f /tmp/blk; echo ran"});
+  if (devices.empty() && host_can_open(work_->path(), 'b', 7, 0)) devices.push_back("b 7 0");
+  if (host_can_open(work_->path(), 'c', 1, 11)) devices.push_back("c 1 11");
+  ASSERT_FALSE(devices.empty()) << "the host itself can open no block device nor /dev/kmsg";
+  std::string script;
+  for (const auto &dev : devices)
+    script +=
+        "for dir in /tmp /dev /dev/shm /run /var/tmp /root /; do "
+        "  mknod $dir/berth-dev " +
+        dev +
+        " 2>/dev/null || continue; "
+        "  dd if=$dir/berth-dev of=/dev/null bs=8192 count=1 2>/dev/null && "
+        "    echo \"OPENED " +
+        dev +
+        " in $dir\"; "
+        "  rm -f $dir/berth-dev; "
+        "done; ";
+  Result r = run({}, {"/bin/sh", "-c", script + "echo ran"});
   EXPECT_TRUE(contains(r.out, "ran\n")) << r.describe();
-  EXPECT_FALSE(contains(r.out, "OPENED"))
-      << "read the host's block device " << major << ":" << minor << "\n"
-      << r.describe();
+  EXPECT_FALSE(contains(r.out, "OPENED")) << r.describe();
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Isolation, ::testing::ValuesIn(drivers_under_test()),
