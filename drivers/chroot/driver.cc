@@ -91,7 +91,7 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   if (int32_t rc = mounts.setup(plan, on_mount, err)) return rc;
 
   sdk::Child child;
-  if (int32_t rc = launch(plan, stdio, &cgroup, &child, err)) return rc;
+  if (int32_t rc = launch(plan, mounts.root_fd(), stdio, &cgroup, &child, err)) return rc;
   rec.pid = child.pid();
   if (int32_t rc = sdk::process_start_time(child.pid(), &rec.start_time, err)) return rc;
   rec.phase = "running";
