@@ -46,6 +46,10 @@ struct Plan {
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> groups;
   bool tty = false;
+  // PR_SET_NO_NEW_PRIVS before exec: on unless the spec allows new
+  // privileges (BERTH_SECURITY_ALLOW_NEW_PRIVS): a setuid binary must not
+  // turn -u 1000 into root, which here is the host's root.
+  bool no_new_privs = true;
   sdk::CgroupLimits limits;
 };
 

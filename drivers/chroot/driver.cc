@@ -1,7 +1,10 @@
 // The chroot driver's table: chroot(2) into the rootfs, cgroup limits, no
 // namespaces at all (the process shares the host's pids, network, hostname,
 // IPC and mount table; the mounts it needs are made in the host namespace
-// and always undone).
+// and always undone). It isolates nothing: root in the container is root
+// on the host (chroot is no boundary for root). What it does guarantee:
+// no descriptor of berth's or the caller's reaches the process, every path
+// inside the rootfs resolves inside it, and no_new_privs is on by default.
 #include <berth/driver.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -25,7 +28,7 @@ constexpr uint64_t kFeatures =
     BERTH_FEATURE_TTY | BERTH_FEATURE_STDIN | BERTH_FEATURE_SEPARATE_STDERR |
     BERTH_FEATURE_BIND_MOUNTS | BERTH_FEATURE_READONLY_MOUNTS | BERTH_FEATURE_READONLY_ROOTFS |
     BERTH_FEATURE_NETWORK_HOST | BERTH_FEATURE_USER_SWITCH | BERTH_FEATURE_PIDS_LISTING |
-    BERTH_FEATURE_OOM_REPORT | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV;
+    BERTH_FEATURE_OOM_REPORT | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV | BERTH_FEATURE_NO_NEW_PRIVS;
 
 // Effective capabilities of this process (CapEff in /proc/self/status).
 uint64_t effective_caps() {
@@ -246,7 +249,9 @@ const berth_driver kDriver = {
     sizeof(berth_driver),
     "chroot",
     "0.1.0",
-    "chroot(2) into the rootfs with cgroup limits; no namespaces (host network, pids, hostname)",
+    "chroot(2) into the rootfs with cgroup limits; isolates nothing: no namespaces (host "
+    "network, pids, hostname, mounts), no capability drop, no seccomp; root in the container "
+    "is root on the host",
     kFeatures,
     BERTH_NETWORK_HOST,
     0,

@@ -2,11 +2,12 @@
 // the child is born in the cgroup2 directory (if any), enters the v1 ones
 // itself, waits for the parent's "go" (it may still have to move it, on an
 // old kernel), then runs its checklist (session, stdio, cwd and chroot by
-// descriptor, groups/gid/uid, fds) and execs.
+// descriptor, groups/gid/uid, no_new_privs, fds) and execs.
 // Any failure in the child travels back as a berth_error; the pipe closing
 // on exec (it is close-on-exec) tells the parent the command runs.
 #include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <berth/sdk/cgroup.hpp>
@@ -123,6 +124,11 @@ int32_t exec_error_code(int errnum) {
   if (::getgroups(0, nullptr) != static_cast<int>(a.groups.size()))
     child_fail(sync, BERTH_E_SYSTEM, 0, "setgroups: %d supplementary groups, wanted %zu",
                ::getgroups(0, nullptr), a.groups.size());
+
+  // A setuid binary must not make this user root (the host's root: there
+  // is no user namespace), unless the spec allows new privileges.
+  if (p.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    child_fail(sync, BERTH_E_SYSTEM, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 
   // Last before exec, after everything that opened descriptors: nothing of
   // the monitor's (state dir, cgroup directories, the root) or the caller's

@@ -83,9 +83,10 @@ int32_t plan_bind(int rootfs_fd, const struct stat &root_st, const berth_mount &
 int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, berth_error *err) {
   if (c == nullptr || c->id == nullptr || c->state_dir == nullptr)
     return fail(err, BERTH_E_INVALID, "container id and state_dir are required");
-  if (spec == nullptr || spec->struct_size < sizeof(berth_spec))
+  // A core older than the security flags sends a spec that ends before them.
+  if (spec == nullptr || spec->struct_size < offsetof(berth_spec, security_flags))
     return fail(err, BERTH_E_INVALID, "spec struct_size %u is smaller than this driver's %zu",
-                spec ? spec->struct_size : 0u, sizeof(berth_spec));
+                spec ? spec->struct_size : 0u, offsetof(berth_spec, security_flags));
   Plan p;
   p.id = c->id;
   bool id_ok = !p.id.empty() && p.id.size() <= 64;
@@ -161,6 +162,10 @@ int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, b
     p.groups.push_back(spec->additional_gids[i]);
   p.tty = spec->tty != 0;
   p.readonly_rootfs = spec->readonly_rootfs != 0;
+
+  // An older core sends no security flags: no_new_privs stays on.
+  p.no_new_privs = !(BERTH_SPEC_HAS(spec, security_flags) &&
+                     (spec->security_flags & BERTH_SECURITY_ALLOW_NEW_PRIVS));
 
   struct stat st;
   p.mount_proc = stat_in_root(rootfs_fd.get(), "/proc", &st) == 0 && S_ISDIR(st.st_mode);
