@@ -12,8 +12,9 @@
  *      and fchdir's to it. LXC's chdir(lxc.init.cwd) runs while liblxc's
  *      descriptors are open, so "/proc/self/fd/6" was the host's /sys/fs;
  *   3. execs the process with the spec's environment, which arrives here as
- *      arguments: LXC's lxc.environment is one putenv() per entry, twice,
- *      quadratic in the number of entries.
+ *      arguments (LXC's lxc.environment is one putenv() per entry, twice,
+ *      quadratic in the number of entries), plus what LXC's init passed in
+ *      (container=lxc, raw lxc.environment items) for names the spec lacks.
  *
  * The driver hands it down as a sealed memfd (nothing is written into the
  * rootfs) and LXC's init execs it as /proc/self/fd/N.
@@ -29,11 +30,13 @@
 #include <asm/unistd.h>
 #include <linux/errno.h>
 #include <linux/fcntl.h>
+#include <linux/mman.h>
 #include <linux/openat2.h>
 
-#if defined(__x86_64__) || defined(__aarch64__)
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(BERTH_LXC_INIT_LIBC)
 #define BERTH_FREESTANDING 1
 #else
+#include <errno.h>
 #include <unistd.h>
 #endif
 
@@ -71,11 +74,11 @@ static long sys6(long n, long a, long b, long c, long d, long e, long f) {
 /* -errno on failure, as the kernel returns it. */
 #define SYS(n, a, b, c, d) sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 #else
-static long sys_libc(long n, long a, long b, long c, long d) {
-  long r = syscall(n, a, b, c, d);
+static long sys6(long n, long a, long b, long c, long d, long e, long f) {
+  long r = syscall(n, a, b, c, d, e, f);
   return r < 0 ? -errno : r;
 }
-#define SYS(n, a, b, c, d) sys_libc((n), (long)(a), (long)(b), (long)(c), (long)(d))
+#define SYS(n, a, b, c, d) sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 #endif
 
 static unsigned long length(const char *s) {
@@ -165,7 +168,39 @@ static void exec_process(char **argv, char **envp) {
   leave(first == ENOENT ? 127 : 126);
 }
 
-static int run(int argc, char **argv) {
+/* Whether `env[0..count)` names the variable of `kv` ("NAME=..."). */
+static int has_name(char **env, long count, const char *kv) {
+  unsigned long n = 0;
+  while (kv[n] != '\0' && kv[n] != '=') ++n;
+  for (long i = 0; i < count; ++i) {
+    const char *e = env[i];
+    unsigned long j = 0;
+    while (j < n && e[j] == kv[j]) ++j;
+    if (j == n && e[n] == '=') return 1;
+  }
+  return 0;
+}
+
+/* The spec's `count` entries (NULL-terminated already) followed by the
+ * inherited ones whose names they lack. */
+static char **merged_env(char **spec, long count, char **inherited) {
+  long extra = 0;
+  for (char **e = inherited; e != 0 && *e != 0; ++e) ++extra;
+  if (extra == 0) return spec;
+  unsigned long bytes = (unsigned long)(count + extra + 1) * sizeof(char *);
+  long mem = sys6(__NR_mmap, 0, (long)bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                  -1, 0);
+  if (mem < 0 && mem > -4096) return spec; /* the spec's own, at least */
+  char **out = (char **)mem;
+  long n = 0;
+  for (long i = 0; i < count; ++i) out[n++] = spec[i];
+  for (char **e = inherited; *e != 0; ++e)
+    if (!has_name(spec, count, *e)) out[n++] = *e;
+  out[n] = 0;
+  return out;
+}
+
+static int run(int argc, char **argv, char **inherited) {
   /* 1. Only the stdio LXC's init gave us goes on. */
   if (SYS(__NR_close_range, 3, ~0U, 0, 0) != 0)
     for (int fd = 3; fd < 65536; ++fd) SYS(__NR_close, fd, 0, 0, 0);
@@ -216,7 +251,7 @@ static int run(int argc, char **argv) {
 
   /* 3. The environment is argv[3 .. sep-1]; its NULL replaces "--". */
   argv[sep] = 0;
-  exec_process(&argv[sep + 1], &argv[3]);
+  exec_process(&argv[sep + 1], merged_env(&argv[3], count, inherited));
   return 127;
 }
 
@@ -235,7 +270,9 @@ void *memcpy(void *d, const void *s, unsigned long n) {
 }
 
 __attribute__((used)) void start_c(long *sp) {
-  leave(run((int)sp[0], (char **)(sp + 1)));
+  int argc = (int)sp[0];
+  char **argv = (char **)(sp + 1);
+  leave(run(argc, argv, argv + argc + 1));
 }
 
 #if defined(__x86_64__)
@@ -246,7 +283,7 @@ __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x30, #0\n mov x0, sp
         " bl start_c\n brk #0\n");
 #endif
 #else
-int main(int argc, char **argv) {
-  return run(argc, argv);
+int main(int argc, char **argv, char **envp) {
+  return run(argc, argv, envp);
 }
 #endif
