@@ -32,8 +32,8 @@ namespace {
 #define MFD_EXEC 0x0010U  // Linux 6.3: executable even under vm.memfd_noexec=1
 #endif
 
-int32_t sealed_memfd(const char *name, const char *data, size_t size, bool exec,
-                     sdk::UniqueFd *out, berth_error *err) {
+int32_t sealed_memfd(const char *name, const char *data, size_t size, bool exec, sdk::UniqueFd *out,
+                     berth_error *err) {
   unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
   sdk::UniqueFd fd(::memfd_create(name, flags | (exec ? MFD_EXEC : 0)));
   if (!fd && exec && errno == EINVAL) fd.reset(::memfd_create(name, flags));  // before 6.3

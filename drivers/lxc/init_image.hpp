@@ -20,7 +20,6 @@ int32_t init_memfd(sdk::UniqueFd *out, berth_error *err);
 
 // A close-on-exec, sealed memfd holding `text` (LXC reads its seccomp
 // profile from /proc/self/fd/N of one, in the monitor).
-int32_t text_memfd(const char *name, const std::string &text, sdk::UniqueFd *out,
-                   berth_error *err);
+int32_t text_memfd(const char *name, const std::string &text, sdk::UniqueFd *out, berth_error *err);
 
 }  // namespace berth::lxc

@@ -171,9 +171,9 @@ int32_t mount_items(const berth_spec &spec, const std::vector<std::string> &dest
     const berth_mount &m = spec.mounts[i];
     std::string options = "bind";
     if ((m.flags & BERTH_MOUNT_READONLY) != 0) options += ",ro";
-    out->push_back({"lxc.mount.entry",
-                    fstab_escape(m.source) + " " + fstab_escape(destinations[i]) + " none " +
-                        options + " 0 0"});
+    out->push_back({"lxc.mount.entry", fstab_escape(m.source) + " " +
+                                           fstab_escape(destinations[i]) + " none " + options +
+                                           " 0 0"});
   }
   return BERTH_OK;
 }
@@ -181,10 +181,9 @@ int32_t mount_items(const berth_spec &spec, const std::vector<std::string> &dest
 // Docker's device allow-list (as drivers/native/devices.cc): mknod of any
 // device, read/write of null, zero, full, random, urandom, tty, console,
 // ptmx, the pty slaves and tun.
-constexpr const char *kDeviceRules[] = {"c *:* m",   "b *:* m",     "c 1:3 rwm", "c 1:5 rwm",
-                                        "c 1:7 rwm", "c 1:8 rwm",   "c 1:9 rwm", "c 5:0 rwm",
-                                        "c 5:1 rwm", "c 5:2 rwm",   "c 136:* rwm",
-                                        "c 10:200 rwm"};
+constexpr const char *kDeviceRules[] = {"c *:* m",   "b *:* m",   "c 1:3 rwm",   "c 1:5 rwm",
+                                        "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",   "c 5:0 rwm",
+                                        "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"};
 
 // Where a controller lives: a v1 hierarchy naming it, else the cgroup2 one.
 enum class ControllerHome { none, v1, v2 };

@@ -7,9 +7,17 @@ namespace {
 
 // Docker's defaults (moby oci/defaults.go), as drivers/native/proc_masks.cc.
 constexpr const char *kMaskedPaths[] = {
-    "/proc/asound",     "/proc/acpi",      "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",       "/sys/firmware",   "/sys/devices/virtual/powercap",
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
 };
 // /proc/sys and /proc/sysrq-trigger are read-only through proc:mixed.
 constexpr const char *kReadonlyPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq"};
@@ -31,8 +39,8 @@ void masked_path_items(const std::string &rootfs_mount, bool (*exists)(const cha
     std::string relative = path + 1;
     // optional: a path LXC's procfs or sysfs lacks after all is no failure.
     if (dir)
-      out->push_back({"lxc.mount.entry",
-                      "tmpfs " + relative + " tmpfs ro,nosuid,nodev,noexec,optional 0 0"});
+      out->push_back(
+          {"lxc.mount.entry", "tmpfs " + relative + " tmpfs ro,nosuid,nodev,noexec,optional 0 0"});
     else
       out->push_back({"lxc.mount.entry", "/dev/null " + relative + " none bind,optional 0 0"});
   }

@@ -137,9 +137,8 @@ struct MonitorSetup {
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
                        const berth_stdio &stdio, const CgroupView &view,
-                       const sdk::Cgroup *own_cgroup, const MonitorFds &fds,
-                       sdk::Child *monitor, LxcHandle *lxc, sdk::UniqueFd *status_pipe,
-                       berth_error *err) {
+                       const sdk::Cgroup *own_cgroup, const MonitorFds &fds, sdk::Child *monitor,
+                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err) {
   LxcHandle ct(lxc_container_new(record.name.c_str(), record.lxcpath.c_str()));
   if (!ct)
     return sdk::fail(err, BERTH_E_SYSTEM, "lxc_container_new(%s, %s) failed", record.name.c_str(),

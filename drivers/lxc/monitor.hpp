@@ -54,8 +54,7 @@ struct MonitorFds {
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
                        const berth_stdio &stdio, const CgroupView &view,
-                       const sdk::Cgroup *own_cgroup, const MonitorFds &fds,
-                       sdk::Child *monitor, LxcHandle *lxc, sdk::UniqueFd *status_pipe,
-                       berth_error *err);
+                       const sdk::Cgroup *own_cgroup, const MonitorFds &fds, sdk::Child *monitor,
+                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err);
 
 }  // namespace berth::lxc

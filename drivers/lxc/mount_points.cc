@@ -77,10 +77,10 @@ int32_t prepare_mount_points(const berth_spec &spec, std::vector<std::string> *d
     }
     Home home = home_of(spec, i, dst);
     sdk::UniqueFd fd;
-    if (sdk::open_in_root(home.root, home.rest,
-                          S_ISDIR(st.st_mode) ? sdk::InRootCreate::directory
-                                              : sdk::InRootCreate::file,
-                          &fd, err) != BERTH_OK)
+    if (sdk::open_in_root(
+            home.root, home.rest,
+            S_ISDIR(st.st_mode) ? sdk::InRootCreate::directory : sdk::InRootCreate::file, &fd,
+            err) != BERTH_OK)
       return sdk::wrap(err, field + ".destination " + dst);
     // The resolved mount point, as a path below the rootfs for LXC.
     std::string target, root_real;

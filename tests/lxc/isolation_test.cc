@@ -111,9 +111,9 @@ TEST_F(LxcIsolation, CwdIsResolvedInsideTheRootAndMadeWhenMissing) {
 
 TEST_F(LxcIsolation, OnlyStdioReachesTheProcess) {
   // The shell's own descriptors, tested by its builtin (no child).
-  Result r = run(
-      "-- /bin/sh -c 'for i in $(seq 3 64); do [ -e /proc/$$/fd/$i ] && echo open $i; done; "
-      "echo done'");
+  Result r =
+      run("-- /bin/sh -c 'for i in $(seq 3 64); do [ -e /proc/$$/fd/$i ] && echo open $i; done; "
+          "echo done'");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "done\n") << r.out;
 }
@@ -127,8 +127,8 @@ TEST_F(LxcIsolation, SymlinkedMountDestinationCreatesNothingOnTheHost) {
   fs::create_symlink(target, rootfs_ + "/d/evil");
   fs::create_directory(work_ + "/srcdir");
   std::ofstream(work_ + "/srcfile") << "file\n";
-  for (const char *v : {"srcfile:/d/evil/created", "srcdir:/d/evil/created",
-                        "srcdir:/d/evil/a/b/c"}) {
+  for (const char *v :
+       {"srcfile:/d/evil/created", "srcdir:/d/evil/created", "srcdir:/d/evil/a/b/c"}) {
     Result r = run("-v " + work_ + "/" + v + " -- /bin/true");
     EXPECT_TRUE(fs::is_empty(target)) << v << " made something on the host";
     if (r.status != 0)
@@ -159,8 +159,9 @@ TEST_F(LxcIsolation, SetuidRootGivesNothingUnderDashUUnlessAllowed) {
   Result r = run("-u 1000 -- /bin/euid-probe");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "1000\n");
-  Result allowed = run_spec("process:\n  args: [/bin/euid-probe]\n  user: '1000'\n"
-                            "security:\n  no_new_privileges: false\n");
+  Result allowed = run_spec(
+      "process:\n  args: [/bin/euid-probe]\n  user: '1000'\n"
+      "security:\n  no_new_privileges: false\n");
   EXPECT_EQ(allowed.status, 0) << allowed.err;
   EXPECT_EQ(allowed.out, "0\n");
 }
@@ -183,13 +184,13 @@ TEST_F(LxcIsolation, PostureIsNoNewPrivsSeccompAndDockersCapabilities) {
 }
 
 TEST_F(LxcIsolation, MaskedPathsAndNoCgroupfs) {
-  Result r = run(
-      "-- /bin/sh -c 'for f in /proc/kcore /proc/keys /proc/timer_list; do "
-      "echo $f $(head -c 1 $f 2>/dev/null | wc -c); done; "
-      "echo /sys/firmware $(ls -A /sys/firmware | wc -l); "
-      "echo cgroup $(ls -A /sys/fs/cgroup 2>/dev/null | wc -l); "
-      "for f in /proc/sys/kernel/core_pattern /proc/sysrq-trigger /proc/bus /proc/irq; do "
-      "[ -e $f ] && touch $f 2>/dev/null && echo writable $f; done; echo ran'");
+  Result r =
+      run("-- /bin/sh -c 'for f in /proc/kcore /proc/keys /proc/timer_list; do "
+          "echo $f $(head -c 1 $f 2>/dev/null | wc -c); done; "
+          "echo /sys/firmware $(ls -A /sys/firmware | wc -l); "
+          "echo cgroup $(ls -A /sys/fs/cgroup 2>/dev/null | wc -l); "
+          "for f in /proc/sys/kernel/core_pattern /proc/sysrq-trigger /proc/bus /proc/irq; do "
+          "[ -e $f ] && touch $f 2>/dev/null && echo writable $f; done; echo ran'");
   EXPECT_EQ(r.status, 0) << r.err;
   for (const char *line : {"/proc/kcore 0\n", "/proc/keys 0\n", "/proc/timer_list 0\n",
                            "/sys/firmware 0\n", "cgroup 0\n", "ran\n"})
@@ -233,8 +234,7 @@ TEST_F(LxcIsolation, HundredThousandEnvironmentEntriesReachTheProcessQuickly) {
   for (int i = 0; i < 100000; ++i) yaml += "    - V" + std::to_string(i) + "=x\n";
   auto start = std::chrono::steady_clock::now();
   Result r = run_spec(yaml);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "V0=x\n")) << r.out.substr(0, 200);
   EXPECT_TRUE(contains(r.out, "V99999=x\n"));

@@ -80,8 +80,8 @@ TEST(LxcSeccompProfile, NamespaceFlagsOfCloneAndClone3AreRefusedWithoutSysAdmin)
 }
 
 TEST(LxcSeccompProfile, ACapabilityAllowsTheCallsItGuards) {
-  std::string with = seccomp_profile(kDockerCaps | (1ull << CAP_SYS_ADMIN) |
-                                     (1ull << CAP_SYS_PTRACE));
+  std::string with =
+      seccomp_profile(kDockerCaps | (1ull << CAP_SYS_ADMIN) | (1ull << CAP_SYS_PTRACE));
   EXPECT_FALSE(denies_whole_call(with, "mount"));
   EXPECT_FALSE(denies_whole_call(with, "ptrace"));
   EXPECT_EQ(with.find("clone3"), std::string::npos);
@@ -194,10 +194,10 @@ TEST(LxcConfig, DeviceAllowListGoesToLxcOnlyWhenItOwnsTheCgroup) {
   berth_spec spec = minimal_spec(args);
   berth_error err{};
   sdk::CgroupMounts mounts;
-  ASSERT_EQ(sdk::parse_cgroup_mountinfo(
-                "30 25 0:26 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n", &mounts,
-                &err),
-            BERTH_OK)
+  ASSERT_EQ(
+      sdk::parse_cgroup_mountinfo(
+          "30 25 0:26 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n", &mounts, &err),
+      BERTH_OK)
       << err.message;
   EXPECT_TRUE(devices_enforced_by_berth(mounts));
   std::vector<ConfigItem> items;
@@ -209,8 +209,8 @@ TEST(LxcConfig, DeviceAllowListGoesToLxcOnlyWhenItOwnsTheCgroup) {
   EXPECT_EQ(value_of(items, "lxc.cgroup.devices.deny"), "a");
   EXPECT_EQ(value_of(items, "lxc.cgroup.devices.allow"), "c 10:200 rwm");
   sdk::CgroupMounts v2;
-  ASSERT_EQ(sdk::parse_cgroup_mountinfo(
-                "30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", &v2, &err),
+  ASSERT_EQ(sdk::parse_cgroup_mountinfo("30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+                                        &v2, &err),
             BERTH_OK);
   EXPECT_FALSE(devices_enforced_by_berth(v2));
 }
