@@ -375,5 +375,48 @@ TEST(SpecFileErrors, ProblemsInAFileAreNamedByItsPath) {
   }
 }
 
+// --- hostile input: what the kernel would truncate or refuse ---
+
+TEST(SpecErrors, ANulByteInAnArgumentIsRefusedNotTruncated) {
+  expect_problem("version: 1\nprocess:\n  args: [/bin/echo, \"a\\0b\"]\n", 3, 20,
+                 "process.args[1]: contains a NUL byte");
+}
+
+TEST(SpecErrors, ANulByteInTheEnvironmentOrAPathIsRefused) {
+  expect_problem("version: 1\nprocess:\n  env: [\"A=x\\0y\"]\n", 3, 9,
+                 "process.env[0]: contains a NUL byte");
+  expect_problem("version: 1\nprocess:\n  env: {A: \"x\\0\"}\n", 3, 12,
+                 "process.env.A: contains a NUL byte");
+  expect_problem("version: 1\nprocess:\n  cwd: \"/tmp\\0/x\"\n", 3, 8,
+                 "process.cwd: contains a NUL byte");
+  expect_problem("version: 1\nrootfs: \"/srv/root\\0\"\n", 2, 9, "rootfs: contains a NUL byte");
+  expect_problem("version: 1\nmounts: [{source: /a, destination: \"/b\\0\"}]\n", 2, 0,
+                 "mounts[0].destination: contains a NUL byte");
+}
+
+TEST(SpecErrors, AnArgumentLongerThanTheKernelTakesNamesTheLimit) {
+  const std::string big(200 * 1024, 'x');
+  expect_problem("version: 1\nprocess:\n  args: [/bin/echo, " + big + "]\n", 3, 20,
+                 "process.args[1]: 204800 bytes; the kernel takes at most 131071 bytes in one "
+                 "argument (MAX_ARG_STRLEN");
+  expect_problem("version: 1\nprocess:\n  env: [A=" + big + "]\n", 3, 9,
+                 "process.env[0]: 204802 bytes; the kernel takes at most 131071 bytes in one "
+                 "variable");
+}
+
+TEST(SpecErrors, ArgumentsAndEnvironmentPastArgMaxAreRefusedTogether) {
+  // 100 arguments of 100 KiB: each is allowed, together they pass any
+  // stack limit's quarter (at most 6 MiB).
+  std::string args = "[/bin/echo";
+  for (int i = 0; i < 100; ++i) args += ", " + std::string(100 * 1024, 'a');
+  expect_problem("version: 1\nprocess:\n  args: " + args + "]\n", 2, 0,
+                 "process: args and env take");
+}
+
+TEST(SpecErrors, TheHostsRootIsNoRootfs) {
+  expect_problem("version: 1\nrootfs: /\n", 2, 9, "rootfs: '/' is the host's own root directory");
+  expect_problem("version: 1\nrootfs: /usr/..\n", 2, 9, "is the host's own root directory");
+}
+
 }  // namespace
 }  // namespace berth::spec
