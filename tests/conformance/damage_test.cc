@@ -43,8 +43,9 @@ std::string unusable_reason(const std::string &driver) {
   if (auto it = cache.find(driver); it != cache.end()) return it->second;
   std::string reason = "not listed by berth drivers";
   Result r = run_berth({"drivers", "--format", "json"});
-  if (r.status == 0)
-    for (const auto &d : json::parse(r.out)["drivers"])
+  json all = r.status == 0 ? json::parse(r.out) : json::object();
+  if (all.contains("drivers"))
+    for (const auto &d : all["drivers"])
       if (d["name"] == driver) reason = d["usable"].get<bool>() ? "" : d["reason"].get<std::string>();
   return cache.emplace(driver, reason).first->second;
 }
@@ -169,7 +170,8 @@ class Damage : public ::testing::TestWithParam<std::string> {
     Result r = berth({"ps", "-a", "--format", "json"});
     EXPECT_EQ(r.status, 0) << r.describe();
     if (r.status != 0) return json::object();
-    for (const auto &row : json::parse(r.out))
+    json rows = json::parse(r.out);
+    for (const auto &row : rows)
       if (row["id"] == id) return row;
     ADD_FAILURE() << "ps -a --format json does not list " << id << "\n" << r.describe();
     return json::object();
@@ -203,9 +205,10 @@ class Damage : public ::testing::TestWithParam<std::string> {
     for (const std::string &m : mounts_under("/"))
       if (m.find(id) != std::string::npos) left.push_back("mount: " + m);
     for (const std::string &l : left) ADD_FAILURE() << "left behind by " << id << ": " << l;
-    if (init_pid > 0) {
-      // The recorded pid may be reused by now; a berth container's would
-      // still be in a cgroup named after the id, checked above.
+    if (init_pid > 0 && !process_gone(static_cast<pid_t>(init_pid))) {
+      // The recorded pid may be reused by now (a zombie waiting for its
+      // reaper is gone already); the container's would still be in a
+      // cgroup named after the id.
       std::string cgroup = slurp("/proc/" + std::to_string(init_pid) + "/cgroup");
       EXPECT_EQ(cgroup.find(id), std::string::npos) << "process " << init_pid << " lives on";
     }
@@ -330,7 +333,7 @@ TEST_P(Damage, AStuckMonitorIsWaitedForABoundedTimeAndNamed) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Damage, ::testing::ValuesIn(drivers_under_test()),
-                         [](const auto &info) { return info.param; });
+                         [](const auto &p) { return p.param; });
 
 // Not per driver: the store's lock, held while a named container is
 // created, is waited for a bounded time and its holder named.

@@ -1,5 +1,6 @@
 // Documents that must be refused, each with the message and the place.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
@@ -378,7 +379,7 @@ TEST(SpecFileErrors, ProblemsInAFileAreNamedByItsPath) {
 // --- hostile input: what the kernel would truncate or refuse ---
 
 TEST(SpecErrors, ANulByteInAnArgumentIsRefusedNotTruncated) {
-  expect_problem("version: 1\nprocess:\n  args: [/bin/echo, \"a\\0b\"]\n", 3, 20,
+  expect_problem("version: 1\nprocess:\n  args: [/bin/echo, \"a\\0b\"]\n", 3, 21,
                  "process.args[1]: contains a NUL byte");
 }
 
@@ -396,7 +397,7 @@ TEST(SpecErrors, ANulByteInTheEnvironmentOrAPathIsRefused) {
 
 TEST(SpecErrors, AnArgumentLongerThanTheKernelTakesNamesTheLimit) {
   const std::string big(200 * 1024, 'x');
-  expect_problem("version: 1\nprocess:\n  args: [/bin/echo, " + big + "]\n", 3, 20,
+  expect_problem("version: 1\nprocess:\n  args: [/bin/echo, " + big + "]\n", 3, 21,
                  "process.args[1]: 204800 bytes; the kernel takes at most 131071 bytes in one "
                  "argument (MAX_ARG_STRLEN");
   expect_problem("version: 1\nprocess:\n  env: [A=" + big + "]\n", 3, 9,
@@ -405,12 +406,19 @@ TEST(SpecErrors, AnArgumentLongerThanTheKernelTakesNamesTheLimit) {
 }
 
 TEST(SpecErrors, ArgumentsAndEnvironmentPastArgMaxAreRefusedTogether) {
-  // 100 arguments of 100 KiB: each is allowed, together they pass any
-  // stack limit's quarter (at most 6 MiB).
+  // 8 MiB of stack: 2 MiB for a new program. 30 arguments of 100 KiB:
+  // each is allowed, together they are not.
+  rlimit stack{}, eight{8 << 20, RLIM_INFINITY};
+  ASSERT_EQ(::getrlimit(RLIMIT_STACK, &stack), 0);
+  eight.rlim_max = stack.rlim_max;
+  if (eight.rlim_max != RLIM_INFINITY && eight.rlim_max < eight.rlim_cur)
+    eight.rlim_cur = eight.rlim_max;
+  ASSERT_EQ(::setrlimit(RLIMIT_STACK, &eight), 0);
   std::string args = "[/bin/echo";
-  for (int i = 0; i < 100; ++i) args += ", " + std::string(100 * 1024, 'a');
-  expect_problem("version: 1\nprocess:\n  args: " + args + "]\n", 2, 0,
+  for (int i = 0; i < 30; ++i) args += ", " + std::string(100 * 1024, 'a');
+  expect_problem("version: 1\nprocess:\n  args: " + args + "]\n", 3, 3,
                  "process: args and env take");
+  ::setrlimit(RLIMIT_STACK, &stack);
 }
 
 TEST(SpecErrors, TheHostsRootIsNoRootfs) {
