@@ -106,10 +106,11 @@ int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *e
   // it sends destroy to record_from_id() instead.
   bool dirs_ok = true;
   for (const std::string &d : r->cgroup_dirs) dirs_ok = dirs_ok && d.front() == '/';
-  sdk::Cgroup own;
+  sdk::Cgroup own_cg;
   berth_error own_err{};
-  bool own_ok = r->own_cgroup.empty() || sdk::Cgroup::load(r->own_cgroup, &own, &own_err) == BERTH_OK;
-  own.release();
+  bool own_ok =
+      r->own_cgroup.empty() || sdk::Cgroup::load(r->own_cgroup, &own_cg, &own_err) == BERTH_OK;
+  own_cg.release();
   if (r->name != new_record(c).name || r->lxcpath.empty() || r->lxcpath.front() != '/' || !dirs_ok ||
       !own_ok)
     return sdk::fail(err, BERTH_E_INTERNAL, "%s: damaged record (name, lxcpath or cgroups)",
