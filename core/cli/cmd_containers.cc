@@ -126,9 +126,9 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
         if (!*all && !r.damaged() && r.status == "exited") continue;
         std::string shown = shown_status(store, r);
         if (!table) {
-          nlohmann::json row{{"id", r.id},         {"name", r.name},  {"driver", r.driver},
-                             {"status", shown},    {"pid", r.pid},    {"command", r.args},
-                             {"created_at", r.created_at}};
+          nlohmann::json row{
+              {"id", r.id},   {"name", r.name},    {"driver", r.driver},        {"status", shown},
+              {"pid", r.pid}, {"command", r.args}, {"created_at", r.created_at}};
           if (r.damaged()) row["damage"] = r.damage;
           rows.push_back(std::move(row));
           continue;
@@ -180,9 +180,9 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
       state::Store store = globals.store();
       Target t = find_target(registry, store, *id);
       if (t.driver == nullptr)
-        throw std::runtime_error(fmt::format(
-            "container {}: its record is damaged ({}) and does not name its driver",
-            t.record.id.substr(0, 12), t.record.damage));
+        throw std::runtime_error(
+            fmt::format("container {}: its record is damaged ({}) and does not name its driver",
+                        t.record.id.substr(0, 12), t.record.damage));
       auto pids = t.driver->pids(t.view());
       fmt::print("{:<9}{}\n", "PID", "COMMAND");
       for (int64_t pid : pids) fmt::print("{:<9}{}\n", pid, process_command(pid));

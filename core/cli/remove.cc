@@ -29,9 +29,9 @@ void destroy_with(const std::vector<const loader::Driver *> &drivers, const bert
     }
   }
   if (!failures.empty())
-    throw std::runtime_error(fmt::format(
-        "container {}: destroy failed ({}); its record is kept, berth rm -f retries", c.id,
-        failures));
+    throw std::runtime_error(
+        fmt::format("container {}: destroy failed ({}); its record is kept, berth rm -f retries",
+                    c.id, failures));
 }
 
 }  // namespace
@@ -72,8 +72,8 @@ void remove_container(const state::Store &store, loader::Registry &registry, Tar
         // Gone already, or the driver cannot read its record: destroy below.
       }
     }
-    state::MonitorWait ended = killed ? store.wait_for_monitor(r.id, kMonitorWait)
-                                      : state::MonitorWait::timed_out;
+    state::MonitorWait ended =
+        killed ? store.wait_for_monitor(r.id, kMonitorWait) : state::MonitorWait::timed_out;
     if (ended == state::MonitorWait::timed_out) {
       destroy_with(drivers, c);
       ended = store.wait_for_monitor(r.id, kMonitorWait);

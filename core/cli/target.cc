@@ -89,8 +89,8 @@ void wait_with_driver(const state::Store &store, Target &t) {
         fmt::format("container {} never started: its monitor ended first", r.name));
   if (r.status != "running") return;
   if (t.driver == nullptr)
-    throw std::runtime_error(fmt::format("container {}: driver '{}' is not found", r.name,
-                                         r.driver));
+    throw std::runtime_error(
+        fmt::format("container {}: driver '{}' is not found", r.name, r.driver));
   for (;;) {
     berth_container_state st{};
     try {
@@ -103,8 +103,8 @@ void wait_with_driver(const state::Store &store, Target &t) {
     }
     if (st.state == BERTH_STATE_STOPPED && settle(store, t)) return;
     if (store.monitor_alive(r.id))  // /proc/locks could not name the holder
-      throw std::runtime_error(fmt::format(
-          "container {}: its lock is held by a process berth cannot identify", r.name));
+      throw std::runtime_error(
+          fmt::format("container {}: its lock is held by a process berth cannot identify", r.name));
     // Nothing to block on from here (the exit belongs to the process
     // that started it): the driver is asked again.
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

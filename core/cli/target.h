@@ -51,7 +51,6 @@ void wait_with_driver(const state::Store &store, Target &t);
 // waits a bounded time for its monitor, destroys through the driver (by id
 // and state directory: that works on a damaged record) and removes the
 // record. Throws with what stopped it.
-void remove_container(const state::Store &store, loader::Registry &registry, Target &t,
-                      bool force);
+void remove_container(const state::Store &store, loader::Registry &registry, Target &t, bool force);
 
 }  // namespace berth::cli

@@ -73,9 +73,9 @@ Fd take_monitor_lock(const std::string &dir) {
   Fd lock = open_or_throw(dir, O_RDONLY | O_DIRECTORY);
   if (!state::flock_within(lock.get(), LOCK_EX, std::chrono::seconds(1))) {
     int e = errno;
-    throw std::runtime_error(fmt::format("flock({}, LOCK_EX): {}{}", dir, std::strerror(e),
-                                         e == EWOULDBLOCK ? "; " + state::describe_holder(lock.get())
-                                                          : ""));
+    throw std::runtime_error(
+        fmt::format("flock({}, LOCK_EX): {}{}", dir, std::strerror(e),
+                    e == EWOULDBLOCK ? "; " + state::describe_holder(lock.get()) : ""));
   }
   return lock;
 }

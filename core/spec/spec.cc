@@ -48,7 +48,8 @@ bool valid_hostname(std::string_view name) {
 // /): running on it would hand the container the host's files.
 bool is_host_root(const std::string &path) {
   if (path == "/") return true;
-  struct stat root {}, at {};
+  struct stat root {};
+  struct stat at {};
   return ::stat("/", &root) == 0 && ::stat(path.c_str(), &at) == 0 && root.st_dev == at.st_dev &&
          root.st_ino == at.st_ino;
 }

@@ -85,9 +85,9 @@ class Salvage : public nlohmann::json_sax<json> {
     return true;
   }
 
-  std::vector<json *> stack_;  // the containers still open, outermost first
-  json *slot_ = nullptr;       // where the value after the last key goes
-  std::string top_key_;        // the last key of the outermost object
+  std::vector<json *> stack_;   // the containers still open, outermost first
+  json *slot_ = nullptr;        // where the value after the last key goes
+  std::string top_key_;         // the last key of the outermost object
   bool value_pending_ = false;  // top_key_ has no value yet
   bool last_was_number_ = false;
 };
@@ -184,9 +184,9 @@ class FieldReader {
 };
 
 const char *const kAllFields[] = {
-    "id",         "name",        "driver",    "status",     "pid",       "monitor_pid",
-    "created_at", "started_at",  "finished_at", "exit_code", "signal",  "oom_killed",
-    "detached",   "remove_on_exit", "rootfs", "args",       "spec"};
+    "id",         "name",           "driver",      "status",    "pid",    "monitor_pid",
+    "created_at", "started_at",     "finished_at", "exit_code", "signal", "oom_killed",
+    "detached",   "remove_on_exit", "rootfs",      "args",      "spec"};
 
 }  // namespace
 
@@ -225,8 +225,7 @@ Record record_from_text(const std::string &text, const std::string &id) {
   }
   if (!salvage.root.is_object()) {
     if (!text.empty() && !salvage.failed)
-      problems.push_back(
-          fmt::format("state.json holds {}, not a record", type_name(salvage.root)));
+      problems.push_back(fmt::format("state.json holds {}, not a record", type_name(salvage.root)));
     r.unreadable.assign(std::begin(kAllFields), std::end(kAllFields));
     r.status = "unknown";
     r.damage = problems.front();

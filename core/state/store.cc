@@ -66,8 +66,7 @@ class StoreLock {
       int e = errno;
       std::string holder = e == EWOULDBLOCK ? describe_holder(fd_) : "";
       close(fd_);
-      if (e != EWOULDBLOCK)
-        throw StoreError(fmt::format("flock({}): {}", path, std::strerror(e)));
+      if (e != EWOULDBLOCK) throw StoreError(fmt::format("flock({}): {}", path, std::strerror(e)));
       throw StoreError(fmt::format(
           "the store's lock {} is {} for over {} s (it is held while a named container is "
           "created); try again, or end that process if it is stuck",
@@ -178,8 +177,8 @@ bool ftruncate_at(int dirfd, const char *name) {
 std::string claim_spare(const std::string &root) {
   for (int k = 0; k < kSpareDirs; ++k) {
     std::string mine = fmt::format("{}/spare/.new-{}-{}", root, getpid(), k);
-    if (renameat2(AT_FDCWD, spare_dir(root, k).c_str(), AT_FDCWD, mine.c_str(),
-                  RENAME_NOREPLACE) == 0)
+    if (renameat2(AT_FDCWD, spare_dir(root, k).c_str(), AT_FDCWD, mine.c_str(), RENAME_NOREPLACE) ==
+        0)
       return mine;
   }
   return "";

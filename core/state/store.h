@@ -3,8 +3,8 @@
 // command other than the monitor reads it; no daemon is involved.
 #pragma once
 
-#include <berth/sdk/fd.hpp>
 #include <sys/types.h>
+#include <berth/sdk/fd.hpp>
 
 #include <chrono>
 
@@ -93,8 +93,7 @@ class Store {
   // Blocks until the monitor of `id` has finished or died, or `timeout`
   // (none: no limit) has passed.
   MonitorWait wait_for_monitor(
-      const std::string &id,
-      std::optional<std::chrono::milliseconds> timeout = std::nullopt) const;
+      const std::string &id, std::optional<std::chrono::milliseconds> timeout = std::nullopt) const;
 
   static std::string now_rfc3339();
 

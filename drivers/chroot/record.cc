@@ -101,8 +101,7 @@ int32_t record_from_id(const berth_container *c, Record *r, berth_error *err) {
   r->root = std::string(kMountBase) + "/" + c->id;
   sdk::Cgroup cgroup;
   bool found = false;
-  if (int32_t rc = sdk::find_cgroup(std::string("berth/") + c->id, &cgroup, &found, err))
-    return rc;
+  if (int32_t rc = sdk::find_cgroup(std::string("berth/") + c->id, &cgroup, &found, err)) return rc;
   if (found) r->cgroup = cgroup.serialize();
   cgroup.release();
   std::string mountinfo;

@@ -111,8 +111,8 @@ int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *e
   bool own_ok =
       r->own_cgroup.empty() || sdk::Cgroup::load(r->own_cgroup, &own_cg, &own_err) == BERTH_OK;
   own_cg.release();
-  if (r->name != new_record(c).name || r->lxcpath.empty() || r->lxcpath.front() != '/' || !dirs_ok ||
-      !own_ok)
+  if (r->name != new_record(c).name || r->lxcpath.empty() || r->lxcpath.front() != '/' ||
+      !dirs_ok || !own_ok)
     return sdk::fail(err, BERTH_E_INTERNAL, "%s: damaged record (name, lxcpath or cgroups)",
                      path.c_str());
   return BERTH_OK;

@@ -9,8 +9,7 @@
 
 namespace berth::sdk {
 
-int32_t find_cgroup(const std::string &relative_name, Cgroup *out, bool *found,
-                    berth_error *err) {
+int32_t find_cgroup(const std::string &relative_name, Cgroup *out, bool *found, berth_error *err) {
   *found = false;
   if (relative_name.empty() || relative_name.front() == '/' ||
       relative_name.find("..") != std::string::npos)

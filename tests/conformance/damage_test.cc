@@ -46,7 +46,8 @@ std::string unusable_reason(const std::string &driver) {
   json all = r.status == 0 ? json::parse(r.out) : json::object();
   if (all.contains("drivers"))
     for (const auto &d : all["drivers"])
-      if (d["name"] == driver) reason = d["usable"].get<bool>() ? "" : d["reason"].get<std::string>();
+      if (d["name"] == driver)
+        reason = d["usable"].get<bool>() ? "" : d["reason"].get<std::string>();
   return cache.emplace(driver, reason).first->second;
 }
 
@@ -111,8 +112,8 @@ class Damage : public ::testing::TestWithParam<std::string> {
 
   // berth run -d ... -- cmd: the container's id, recorded for the checks.
   std::string start(const std::vector<std::string> &cmd = {"/bin/sleep", "300"}) {
-    std::vector<std::string> a = {"run", "-d", "--exec-driver", driver(), "--rootfs", BERTH_ROOTFS,
-                                  "--"};
+    std::vector<std::string> a = {"run",        "-d", "--exec-driver", driver(), "--rootfs",
+                                  BERTH_ROOTFS, "--"};
     a.insert(a.end(), cmd.begin(), cmd.end());
     Result r = berth(a);
     EXPECT_EQ(r.status, 0) << r.describe();
@@ -247,8 +248,7 @@ TEST_P(Damage, WronglyTypedStateJsonShowsWhatCouldBeRead) {
   json shown = inspect(id);
   EXPECT_EQ(shown.value("driver", ""), driver()) << shown.dump();
   EXPECT_FALSE(shown.contains("pid")) << "an unreadable field is left out: " << shown.dump();
-  EXPECT_NE(shown.value("damage", "").find("'pid' is a string"), std::string::npos)
-      << shown.dump();
+  EXPECT_NE(shown.value("damage", "").find("'pid' is a string"), std::string::npos) << shown.dump();
   expect_unknown_then_removed(id, "'status' is a number");
 }
 
@@ -350,7 +350,8 @@ INSTANTIATE_TEST_SUITE_P(Drivers, Damage, ::testing::ValuesIn(drivers_under_test
 TEST(DamageStore, AHeldStoreLockIsNamedNotWaitedOnForEver) {
   TempDir root;
   fs::create_directories(root.path() + "/containers");
-  int lock = ::open((root.path() + "/containers/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int lock =
+      ::open((root.path() + "/containers/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   ASSERT_GE(lock, 0);
   ASSERT_EQ(::flock(lock, LOCK_EX), 0);
   auto began = Clock::now();

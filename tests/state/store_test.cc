@@ -11,9 +11,9 @@
 
 #include <chrono>
 #include <cstring>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <string>
 #include <thread>
@@ -289,8 +289,7 @@ TEST_F(StoreTest, AMonitorWhoseChildKeepsItsLockIsGone) {
   EXPECT_NE(::flock(probe, LOCK_EX | LOCK_NB), 0) << "the child should still hold the lock";
   ::close(probe);
   EXPECT_EQ(store.monitor_pid(r.id), 0);
-  EXPECT_EQ(store.wait_for_monitor(r.id, std::chrono::seconds(5)),
-            berth::state::MonitorWait::gone);
+  EXPECT_EQ(store.wait_for_monitor(r.id, std::chrono::seconds(5)), berth::state::MonitorWait::gone);
   ::close(release[1]);  // the child ends
 }
 
