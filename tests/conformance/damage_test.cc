@@ -342,6 +342,43 @@ TEST_P(Damage, AStuckMonitorIsWaitedForABoundedTimeAndNamed) {
   EXPECT_EQ(again.status, 0) << again.describe();
 }
 
+// Hostile input: refused by the core with exit 125 and the field named,
+// on every driver alike, before any container exists.
+TEST_P(Damage, HostileInputIsRefusedBeforeAnythingStarts) {
+  TempDir specs;
+  const std::string link = specs.path() + "/host-root";
+  ASSERT_EQ(::symlink("/", link.c_str()), 0);
+  struct Case {
+    std::string body, needle;
+  };
+  const std::string rootfs = std::string("rootfs: ") + BERTH_ROOTFS + "\n";
+  const std::vector<Case> cases = {
+      {rootfs + "process:\n  args: [/bin/echo, \"a\\0b\"]\n", "process.args[1]: contains a NUL"},
+      {rootfs + "process:\n  args: [/bin/true]\n  env: [\"A=\\0\"]\n",
+       "process.env[0]: contains a NUL"},
+      {rootfs + "process:\n  args: [/bin/true]\n  cwd: \"/tmp\\0x\"\n",
+       "process.cwd: contains a NUL"},
+      {rootfs + "process:\n  args: [/bin/echo, " + std::string(10 << 20, 'x') + "]\n",
+       "MAX_ARG_STRLEN"},
+      {"rootfs: /\nprocess:\n  args: [/bin/true]\n", "host's own root"},
+      {"rootfs: " + link + "\nprocess:\n  args: [/bin/true]\n", "host's own root"},
+  };
+  for (const Case &c : cases) {
+    const std::string file = specs.path() + "/hostile.yaml";
+    spit(file, "version: 1\n" + c.body);
+    Result run = berth({"run", "--rm", "--exec-driver", driver(), file});
+    EXPECT_EQ(run.status, 125) << run.describe();
+    EXPECT_NE(run.err.find(c.needle), std::string::npos) << run.describe().substr(0, 2000);
+    Result validate = berth({"spec", "validate", file});
+    EXPECT_EQ(validate.status, 125) << validate.describe().substr(0, 2000);
+  }
+  std::error_code ec;
+  std::vector<std::string> made;
+  for (const auto &e : fs::directory_iterator(root_->path() + "/containers", ec))
+    if (e.path().filename().string()[0] != '.') made.push_back(e.path());
+  EXPECT_TRUE(made.empty()) << made.front();
+}
+
 INSTANTIATE_TEST_SUITE_P(Drivers, Damage, ::testing::ValuesIn(drivers_under_test()),
                          [](const auto &p) { return p.param; });
 

@@ -1,6 +1,7 @@
 // Documents that must be refused, each with the message and the place.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -430,6 +431,13 @@ TEST(SpecErrors, ArgumentsAndEnvironmentPastArgMaxAreRefusedTogether) {
 TEST(SpecErrors, TheHostsRootIsNoRootfs) {
   expect_problem("version: 1\nrootfs: /\n", 2, 9, "rootfs: '/' is the host's own root directory");
   expect_problem("version: 1\nrootfs: /usr/..\n", 2, 9, "is the host's own root directory");
+  // A path that leads there: a symbolic link (or a bind mount) to /.
+  char dir[] = "/tmp/berth-spec-test.XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string link = std::string(dir) + "/root";
+  ASSERT_EQ(::symlink("/", link.c_str()), 0);
+  expect_problem("version: 1\nrootfs: " + link + "\n", 2, 9, "(" + link + " leads to /)");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
