@@ -130,4 +130,12 @@ int32_t write_record(const berth_container *c, const Record &r, berth_error *err
 int32_t read_record(const berth_container *c, Record *r, berth_error *err);
 int32_t remove_record(const berth_container *c, berth_error *err);
 
+// What destroy() goes on when the record is missing or damaged: what the
+// container holds is found from its id alone (record.cc). Its cgroup is
+// "berth/<id>" in whatever hierarchies hold one, its mounts are every
+// mount at or below its mount point, kMountBase/<id> (from
+// /proc/self/mountinfo, in mounting order); its pid is unknown (0): the
+// cgroup's destruction ends its processes.
+int32_t record_from_id(const berth_container *c, Record *r, berth_error *err);
+
 }  // namespace berth::chroot

@@ -206,12 +206,11 @@ int32_t state(const berth_container *c, berth_container_state *out, berth_error 
 
 int32_t destroy(const berth_container *c, berth_error *err) {
   Record rec;
-  int32_t rc = read_record(c, &rec, err);
-  if (rc == BERTH_E_NO_CONTAINER) {
-    *err = berth_error{};
-    return BERTH_OK;  // already gone
-  }
-  if (rc != BERTH_OK) return rc;
+  // Without a readable record (already destroyed, or damaged) the id alone
+  // finds what is left; the damaged record then goes with it.
+  const bool by_id = read_record(c, &rec, err) != BERTH_OK;
+  if (by_id && record_from_id(c, &rec, err) != BERTH_OK)
+    return sdk::wrap(err, std::string("destroy container ") + c->id + " by its id");
   int32_t first = BERTH_OK;
   berth_error step{};
   auto note = [&](int32_t r) {
@@ -235,6 +234,7 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   mounts.adopt(rec.mounts, rec.root);
   note(mounts.undo(&step));
   if (first != BERTH_OK) return sdk::wrap(err, std::string("destroy container ") + c->id);
+  if (by_id) return remove_record(c, err);
   // Keep the pid so a monitor that has not reached wait() yet can still
   // reap its child; nothing else is left to undo.
   rec.phase = "destroyed";

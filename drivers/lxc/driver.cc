@@ -511,7 +511,10 @@ int32_t remove_stray_cgroups(const std::string &name, berth_error *err) {
 int32_t destroy(const berth_container *c, berth_error *err) {
   ContainerRecord r;
   berth_error missing{};
-  if (load_record(*c, &r, &missing) != BERTH_OK) return BERTH_OK;  // nothing recorded
+  // Without a readable record (already destroyed, or damaged) the id alone
+  // finds what is left (record_from_id).
+  const bool by_id = load_record(*c, &r, &missing) != BERTH_OK;
+  if (by_id) r = record_from_id(*c);
   int started = 0, error_num = 0;
   // The exit-status file is written after LXC's start() returned, that is
   // after LXC tore the container down and removed its cgroups (the monitor's
@@ -552,7 +555,7 @@ int32_t destroy(const berth_container *c, berth_error *err) {
       return rc;
     }
     // Nothing recorded and no finished run: a start that failed inside LXC.
-    if (r.cgroup_dirs.empty() && (!finished || started != 1))
+    if (r.cgroup_dirs.empty() && (!finished || started != 1 || by_id))
       if (int32_t rc = remove_stray_cgroups(r.name, err)) return rc;
     // LXC removes its cgroups when its monitor ends normally; after a dead
     // monitor they remain, with the container's processes and lxc.monitor.*.
