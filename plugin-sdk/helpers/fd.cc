@@ -124,9 +124,16 @@ int SyncPipe::send_error(const berth_error &e) const {
 int32_t SyncPipe::receive_error(berth_error *child_error, bool *got, berth_error *err) const {
   *got = false;
   ssize_t n;
-  do {
+  // A child that exits with our "go" unread leaves ECONNRESET pending on
+  // this end, which recv reports (once) before the report it queued.
+  bool reset_seen = false;
+  for (;;) {
     n = ::recv(fd(), child_error, sizeof *child_error, 0);
-  } while (n < 0 && errno == EINTR);
+    if (n >= 0) break;
+    if (errno == EINTR) continue;
+    if (errno != ECONNRESET || reset_seen) break;
+    reset_seen = true;
+  }
   if (n < 0) return fail_errno(err, errno, "recv", "child status pipe");
   if (n == 0) return BERTH_OK;
   if (n != sizeof *child_error)

@@ -6,6 +6,7 @@
 #include <berth/sdk/fd.hpp>
 #include <berth/sdk/process.hpp>
 
+#include <cstdio>
 #include <cstring>
 
 using namespace berth::sdk;
@@ -60,6 +61,43 @@ TEST(SyncPipe, TheParentLearnsTheChildsExecError) {
   int status = 0;
   ASSERT_EQ(child.wait(&status, &err), BERTH_OK) << err.message;
   EXPECT_EQ(WEXITSTATUS(status), 127);
+}
+
+TEST(SyncPipe, AChildFailingBeforeGoStillReportsWithGoUnread) {
+  // The child fails during setup and exits before reading "go": the kernel
+  // then leaves ECONNRESET pending on the parent's end, ahead of the report.
+  SyncPipe sync;
+  berth_error err{};
+  ASSERT_EQ(SyncPipe::create(&sync, &err), BERTH_OK) << err.message;
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  Child child;
+  bool is_child = false;
+  ASSERT_EQ(Child::spawn(0, &child, &is_child, &err), BERTH_OK) << err.message;
+  if (is_child) {
+    sync.in_child();
+    char c;
+    if (::read(ready[0], &c, 1) != 1) _exit(2);  // "go" is queued now
+    berth_error e{};
+    e.code = BERTH_E_SYSTEM;
+    e.sys_errno = ENOTDIR;
+    std::snprintf(e.message, sizeof e.message, "chdir(/proc/self/fd/5): Not a directory");
+    sync.send_error(e);
+    _exit(1);
+  }
+  sync.in_parent();
+  ASSERT_EQ(sync.send_value(7), 0);
+  ASSERT_EQ(::write(ready[1], "x", 1), 1);
+  int status = 0;
+  ASSERT_EQ(child.wait(&status, &err), BERTH_OK) << err.message;
+  ::close(ready[0]);
+  ::close(ready[1]);
+  berth_error child_error{};
+  bool got = false;
+  ASSERT_EQ(sync.receive_error(&child_error, &got, &err), BERTH_OK) << err.message;
+  ASSERT_TRUE(got);
+  EXPECT_EQ(child_error.sys_errno, ENOTDIR);
+  EXPECT_STREQ(child_error.message, "chdir(/proc/self/fd/5): Not a directory");
 }
 
 TEST(SyncPipe, ASuccessfulExecClosesThePipe) {
