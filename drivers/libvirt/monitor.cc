@@ -3,6 +3,7 @@
 #include "console_pump.hpp"
 #include "control_socket.hpp"
 #include "domain_xml.hpp"
+#include "leftovers.hpp"
 #include "libvirt_api.hpp"
 #include "machine_cgroup.hpp"
 #include "process_watch.hpp"
@@ -27,6 +28,7 @@
 #include <climits>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -169,7 +171,11 @@ bool no_new_privs(const berth_spec *spec) {
 
 // Tears down a container whose start failed half-way: no domain stays.
 void abandon(Running &r, const berth_container *c) {
-  if (r.dom) virDomainDestroy(r.dom.get());
+  if (r.dom) {
+    virDomainDestroy(r.dom.get());
+    berth_error ignored{};
+    remove_leftovers(default_libvirt_state_dir(), domain_name(c), &ignored);
+  }
   std::string run = std::string(c->state_dir) + "/run";
   unlink((run + "/" + kControlSocketName).c_str());
   rmdir(run.c_str());
@@ -177,6 +183,16 @@ void abandon(Running &r, const berth_container *c) {
 }
 
 }  // namespace
+
+std::string default_uri() {
+  const char *uri = std::getenv("BERTH_LIBVIRT_URI");
+  return uri != nullptr && *uri != '\0' ? uri : "lxc:///system";
+}
+
+std::string default_libvirt_state_dir() {
+  const char *dir = std::getenv("BERTH_LIBVIRT_STATE_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : "/run/libvirt/lxc";
+}
 
 int32_t parse_options(const berth_spec *spec, Options *out, berth_error *err) {
   Options o;
@@ -192,7 +208,7 @@ int32_t parse_options(const berth_spec *spec, Options *out, berth_error *err) {
     } else {
       return sdk::fail(err, BERTH_E_INVALID,
                        "driver_options.libvirt: unknown option '%s'; the libvirt driver takes "
-                       "uri (default lxc:///system) and init_dir",
+                       "uri (default lxc:///system or $BERTH_LIBVIRT_URI) and init_dir",
                        key.c_str());
     }
   }
@@ -276,7 +292,7 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
   std::string xml;
   if (int32_t rc = build_domain_xml(spec, plan, &xml, err); rc != BERTH_OK) return fail_cleanup(rc);
 
-  State st{{"uri", opt.uri}, {"domain", name}};
+  State st{{"uri", opt.uri}, {"domain", name}, {"libvirt_state_dir", default_libvirt_state_dir()}};
   if (int32_t rc = save_state(c, st, err); rc != BERTH_OK) return fail_cleanup(rc);
 
   // AUTODESTROY: libvirt destroys the domain when this connection closes,
