@@ -4,6 +4,7 @@
 #include "libvirt_api.hpp"
 #include "machine_cgroup.hpp"
 #include "monitor.hpp"
+#include "process_watch.hpp"
 #include "state.hpp"
 
 #include <berth/driver.h>
@@ -90,9 +91,36 @@ pid_t live_process(const State &st) {
   return process_start_time(pid) == start && start != 0 ? pid : 0;
 }
 
+// The container's record, or what can stand in for it: a record that is
+// missing or cannot be read leaves the defaults, and the domain is always
+// named from the container id (never from the record: a damaged one must
+// not lead a destroy to another domain). False when there is no record.
+bool read_record(const berth_container *c, State *st);
+
+// A connection on the recorded URI, else on the default one (a damaged
+// record's URI).
+int32_t connect_for(const State &st, Connection *conn, berth_error *err);
+
+// The spec's process found through libvirt when the record does not name
+// it (damaged): the domain's controller, its child init, init's child.
+// *start is its start time as read now, the pin for the signal.
+pid_t process_from_domain(const berth_container *c, const State &st, uint64_t *start) {
+  berth_error ignored{};
+  Connection conn;
+  Domain dom;
+  if (connect_for(st, &conn, &ignored) != BERTH_OK ||
+      find_domain(conn.get(), domain_name(c), &dom, &ignored) != BERTH_OK || !dom ||
+      virDomainIsActive(dom.get()) != 1)
+    return 0;
+  pid_t init = first_child(static_cast<pid_t>(virDomainGetID(dom.get())));
+  pid_t pid = init > 0 ? first_child(init) : 0;
+  *start = pid > 0 ? process_start_time(pid) : 0;
+  return pid > 0 && parent_of(pid) == init ? pid : 0;
+}
+
 int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
   State st;
-  if (int32_t rc = load_state(c, &st, err); rc != BERTH_OK) return rc;
+  read_record(c, &st);
   // When the process is gone but the run has not ended: in the monitor (the
   // core forwards its SIGTERM/SIGINT here) the signal ends what wait()
   // still waits for, so it is never lost on a container that is ending.
@@ -102,6 +130,9 @@ int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
                      c->id);
   };
   pid_t pid = live_process(st);
+  uint64_t start = static_cast<uint64_t>(number(st, "pid_start"));
+  if (pid == 0 && st.count("pid") == 0 && st.count("exit_code") == 0)
+    pid = process_from_domain(c, st, &start);
   if (pid == 0) return process_gone();
   // Straight to the process (pid 2 inside the container, under our init):
   // a pidfd pins it, so a recycled pid can never receive the signal. The
@@ -111,8 +142,7 @@ int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
     return err->sys_errno == ESRCH ? process_gone() : sdk::wrap(err, std::string("kill ") + c->id);
   // Checked after the pidfd exists: if the pid is still the container's
   // process now, the pidfd is pinned to it.
-  if (process_start_time(pid) != static_cast<uint64_t>(number(st, "pid_start")))
-    return process_gone();
+  if (process_start_time(pid) != start) return process_gone();
   if (int32_t rc = sdk::send_signal(pidfd.get(), signal, err); rc != BERTH_OK)
     return err->sys_errno == ESRCH ? process_gone() : sdk::wrap(err, std::string("kill ") + c->id);
   return BERTH_OK;
@@ -136,10 +166,6 @@ int32_t pids(const berth_container *c, int64_t *pids, uint32_t capacity, uint32_
   return BERTH_OK;
 }
 
-// The container's record, or what can stand in for it: a record that is
-// missing or cannot be read leaves the defaults, and the domain is always
-// named from the container id (never from the record: a damaged one must
-// not lead a destroy to another domain). False when there is no record.
 bool read_record(const berth_container *c, State *st) {
   berth_error ignored{};
   int32_t rc = load_state(c, st, &ignored);
@@ -147,8 +173,6 @@ bool read_record(const berth_container *c, State *st) {
   return rc != BERTH_E_NO_CONTAINER;
 }
 
-// A connection on the recorded URI, else on the default one (a damaged
-// record's URI).
 int32_t connect_for(const State &st, Connection *conn, berth_error *err) {
   const std::string uri = value(st, "uri", default_uri());
   int32_t rc = open_connection(uri, conn, err);
@@ -189,15 +213,17 @@ int32_t state(const berth_container *c, berth_container_state *out, berth_error 
     return BERTH_OK;
   }
   pid_t pid = live_process(st);
+  uint64_t start = 0;
+  // A record that does not name the process (damaged, or written before
+  // the process existed): libvirt's domain leads to it.
+  if (pid == 0 && st.count("pid") == 0) pid = process_from_domain(c, st, &start);
   if (pid > 0) {
     out->state = BERTH_STATE_RUNNING;
     out->pid = pid;
   } else {
-    // The domain runs but the recorded process is gone (init is ending),
-    // or the record says nothing about it (not started yet, or damaged).
-    out->state = st.count("pid") ? BERTH_STATE_STOPPED
-                 : st.count("init_pid") || !st.count("domain") ? BERTH_STATE_RUNNING
-                                                               : BERTH_STATE_CREATED;
+    // The domain runs but its process is gone (init is ending), or init
+    // has not started it yet.
+    out->state = st.count("pid") ? BERTH_STATE_STOPPED : BERTH_STATE_CREATED;
   }
   return BERTH_OK;
 }

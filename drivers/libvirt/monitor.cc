@@ -119,15 +119,6 @@ std::shared_ptr<Running> find_running(const std::string &id) {
   return it == registry().end() ? nullptr : it->second;
 }
 
-// The host pid of init's first child: the spec's process.
-pid_t first_child(pid_t init_pid) {
-  std::ifstream in("/proc/" + std::to_string(init_pid) + "/task/" + std::to_string(init_pid) +
-                   "/children");
-  long pid = 0;
-  in >> pid;
-  return static_cast<pid_t>(pid);
-}
-
 int32_t exec_failure(const std::string &report, const berth_spec *spec, berth_error *err) {
   // "failed STEP ERRNO [OBJECT]"
   char step[64] = {0};
