@@ -39,6 +39,7 @@ struct RunFlags {
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> driver_opts;
   std::vector<std::string> lxc_conf;
+  std::vector<std::string> security_opts;
 };
 
 class UsageError : public std::runtime_error {
@@ -55,6 +56,26 @@ std::string normalize_cap(std::string cap) {
   for (auto &ch : cap) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   if (cap != "ALL" && cap.rfind("CAP_", 0) != 0) cap = "CAP_" + cap;
   return cap;
+}
+
+// docker's --security-opt spellings: no-new-privileges[=true|false] (also
+// with ':' as docker once took).
+void apply_security_opt(const std::string &item, spec::Security &security) {
+  std::string key = item, value = "true";
+  auto sep = item.find_first_of("=:");
+  if (sep != std::string::npos) {
+    key = item.substr(0, sep);
+    value = item.substr(sep + 1);
+  }
+  if (key != "no-new-privileges")
+    throw UsageError(fmt::format(
+        "--security-opt: '{}' is not an option berth knows; use no-new-privileges[=true|false]",
+        item));
+  if (value != "true" && value != "false")
+    throw UsageError(fmt::format(
+        "--security-opt: '{}' is neither true nor false; use no-new-privileges=true or =false",
+        item));
+  security.no_new_privileges = value == "true";
 }
 
 std::pair<std::string, std::string> split_option(const std::string &flag, const std::string &item) {
@@ -141,6 +162,7 @@ void apply_flags(spec::Spec &s, const RunFlags &f, const std::vector<std::string
     for (const auto &c : f.cap_add) s.capabilities->add.push_back(normalize_cap(c));
     for (const auto &c : f.cap_drop) s.capabilities->drop.push_back(normalize_cap(c));
   }
+  for (const auto &o : f.security_opts) apply_security_opt(o, s.security);
   if (!command.empty()) s.process.args = command;
 }
 
@@ -310,6 +332,9 @@ void add_run(CLI::App &app, Globals &globals, int *status) {
   cmd->add_option("--name", flags->name, "Name of the container");
   cmd->add_option("--cap-add", flags->cap_add, "Add a capability")->allow_extra_args(false);
   cmd->add_option("--cap-drop", flags->cap_drop, "Drop a capability")->allow_extra_args(false);
+  cmd->add_option("--security-opt", flags->security_opts,
+                  "no-new-privileges[=true|false] (on by default)")
+      ->allow_extra_args(false);
   cmd->add_option("--driver-opt", flags->driver_opts,
                   "Raw KEY=VALUE option for the driver, applied last")
       ->allow_extra_args(false);

@@ -46,6 +46,9 @@ constexpr FeatureName kFeatureNames[] = {
     {BERTH_FEATURE_OOM_REPORT, "oom-report"},
     {BERTH_FEATURE_CWD, "cwd"},
     {BERTH_FEATURE_ENV, "env"},
+    {BERTH_FEATURE_NO_NEW_PRIVS, "no-new-privs"},
+    {BERTH_FEATURE_MASKED_PATHS, "masked-paths"},
+    {BERTH_FEATURE_DEVICE_ALLOWLIST, "device-allowlist"},
 };
 
 bool valid_driver_name(const char *name) {

@@ -52,6 +52,11 @@ std::vector<Requirement> requirements(const spec::Spec &s) {
   if (s.readonly_rootfs.value_or(false))
     add("readonly_rootfs", BERTH_FEATURE_READONLY_ROOTFS,
         [](spec::Spec &x) { x.readonly_rootfs.reset(); });
+  // Asking for no_new_privs needs a driver that sets it; turning it off is
+  // honoured by every driver (one without the feature never sets it).
+  if (s.security.no_new_privileges.value_or(false))
+    add("security.no_new_privileges", BERTH_FEATURE_NO_NEW_PRIVS,
+        [](spec::Spec &x) { x.security.no_new_privileges.reset(); });
   return reqs;
 }
 

@@ -70,6 +70,8 @@ SpecView::SpecView(const spec::Spec &spec, const ResolvedProcess &process,
   view_.cap_drop_count = static_cast<uint32_t>(cap_drop_ptr_.size());
   view_.driver_options = options_view_.data();
   view_.driver_options_count = static_cast<uint32_t>(options_view_.size());
+  view_.security_flags =
+      spec.security.no_new_privileges.value_or(true) ? 0u : BERTH_SECURITY_ALLOW_NEW_PRIVS;
 }
 
 }  // namespace berth::runtime

@@ -10,6 +10,7 @@ void walk_process(Walker &w, const Field &f, Process &out);            // proces
 void walk_mounts(Walker &w, const Field &f, std::vector<Mount> &out);  // mounts.cc
 void walk_resources(Walker &w, const Field &f, Resources &out);        // resources.cc
 void walk_capabilities(Walker &w, const Field &f, Capabilities &out);  // capabilities.cc
+void walk_security(Walker &w, const Field &f, Security &out);          // security.cc
 void walk_driver_options(Walker &w, const Field &f,
                          decltype(Spec::driver_options) &out);  // driver_options.cc
 

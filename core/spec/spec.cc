@@ -20,7 +20,7 @@ namespace {
 
 const std::vector<std::string_view> kTopLevelKeys = {
     "version",   "rootfs",  "process",      "hostname",        "mounts",
-    "resources", "network", "capabilities", "readonly_rootfs", "driver_options"};
+    "resources", "network", "capabilities", "readonly_rootfs", "security", "driver_options"};
 
 // RFC 1123: dot-separated labels of letters, digits and '-', each 1..63
 // characters and not starting or ending with '-'; 64 in all (HOST_NAME_MAX).
@@ -114,6 +114,8 @@ void walk_top(Walker &w, const YAML::Node &doc, Spec &out) {
       out.capabilities = std::move(caps);
     } else if (key == "readonly_rootfs") {
       out.readonly_rootfs = w.boolean(entry);
+    } else if (key == "security") {
+      walk_security(w, entry, out.security);
     } else if (key == "driver_options") {
       walk_driver_options(w, entry, out.driver_options);
     }

@@ -48,6 +48,15 @@ struct Capabilities {
   friend bool operator==(const Capabilities &, const Capabilities &) = default;
 };
 
+// security: the process's privilege posture beyond capabilities.
+struct Security {
+  // no_new_privs; unset means on (berth is secure by default). false lets
+  // setuid binaries (su, sudo) gain privileges again.
+  std::optional<bool> no_new_privileges;
+
+  friend bool operator==(const Security &, const Security &) = default;
+};
+
 struct Spec {
   int version = 1;
   std::string rootfs;  // absolute path; empty when not given (CLI may supply)
@@ -58,6 +67,7 @@ struct Spec {
   std::optional<Network> network;
   std::optional<Capabilities> capabilities;
   std::optional<bool> readonly_rootfs;
+  Security security;
   // driver name -> ordered raw KEY/VALUE items, passed through untouched.
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
       driver_options;

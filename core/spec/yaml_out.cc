@@ -109,6 +109,11 @@ std::string to_yaml(const Spec &spec) {
   capabilities(out, spec.capabilities);
   if (spec.readonly_rootfs)
     out << YAML::Key << "readonly_rootfs" << YAML::Value << *spec.readonly_rootfs;
+  if (spec.security.no_new_privileges) {
+    out << YAML::Key << "security" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "no_new_privileges" << YAML::Value << *spec.security.no_new_privileges;
+    out << YAML::EndMap;
+  }
   driver_options(out, spec.driver_options);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <berth/sdk/in_root.hpp>
 #include "child_error.h"
-#include "in_root.h"
 #include "mount.h"
 
 namespace berth::native::binds {
@@ -23,12 +23,13 @@ int32_t bind_one(const BindMount &m, int root_fd, berth_error *err) {
     return child_fail(err, e, "stat bind mount source", m.source.c_str());
   }
   const char *dest = m.destination.c_str();
-  int target = open_in_root(root_fd, dest, S_ISDIR(st.st_mode) ? Create::directory : Create::file);
+  int target = sdk::open_in_root(
+      root_fd, dest, S_ISDIR(st.st_mode) ? sdk::InRootCreate::directory : sdk::InRootCreate::file);
   if (target < 0) {
     ::close(source);
     return child_fail(err, -target, "create bind mount destination in rootfs", dest);
   }
-  FdPath from(source), to(target);
+  sdk::FdPath from(source), to(target);
   int rc = ::mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
   int e = errno;
   ::close(source);
@@ -36,7 +37,7 @@ int32_t bind_one(const BindMount &m, int root_fd, berth_error *err) {
   if (rc != 0) return child_fail(err, e, "bind mount", dest);
   if (!m.readonly) return BERTH_OK;
 
-  int mounted = open_in_root(root_fd, dest, Create::none);
+  int mounted = sdk::open_in_root(root_fd, dest, sdk::InRootCreate::none);
   if (mounted < 0) return child_fail(err, -mounted, "open bind mount", dest);
   e = rootfs::make_readonly(mounted, true);
   ::close(mounted);

@@ -6,8 +6,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <berth/sdk/in_root.hpp>
 #include "child_error.h"
-#include "in_root.h"
 
 namespace berth::native::dev {
 
@@ -48,7 +48,7 @@ int32_t sub_mount(int dev_fd, const SubMount &m, berth_error *err) {
     return child_fail(err, errno, "mkdir /dev", m.name);
   int fd = ::openat(dev_fd, m.name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return child_fail(err, errno, "open /dev", m.name);
-  FdPath target(fd);
+  sdk::FdPath target(fd);
   int rc = ::mount(m.fstype, target.c_str(), m.fstype, m.flags, m.data);
   int e = errno;
   ::close(fd);
@@ -69,7 +69,7 @@ int32_t bind_console(int dev_fd, berth_error *err) {
   ::close(f);
   int fd = ::openat(dev_fd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return child_fail(err, errno, "open", "/dev/console");
-  FdPath target(fd);
+  sdk::FdPath target(fd);
   int rc = ::mount(pty, target.c_str(), nullptr, MS_BIND, nullptr);
   int e = errno;
   ::close(fd);
@@ -80,9 +80,9 @@ int32_t bind_console(int dev_fd, berth_error *err) {
 }  // namespace
 
 int32_t mount_dev(const Plan &plan, int root_fd, berth_error *err) {
-  int mountpoint = open_in_root(root_fd, "/dev", Create::directory);
+  int mountpoint = sdk::open_in_root(root_fd, "/dev", sdk::InRootCreate::directory);
   if (mountpoint < 0) return child_fail(err, -mountpoint, "open in rootfs", "/dev");
-  FdPath target(mountpoint);
+  sdk::FdPath target(mountpoint);
   int rc =
       ::mount("tmpfs", target.c_str(), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
   int e = errno;
@@ -90,7 +90,7 @@ int32_t mount_dev(const Plan &plan, int root_fd, berth_error *err) {
   if (rc != 0) return child_fail(err, e, "mount tmpfs", "/dev");
 
   // The fd above names the directory under the mount; open the new tmpfs.
-  int dev_fd = open_in_root(root_fd, "/dev", Create::none);
+  int dev_fd = sdk::open_in_root(root_fd, "/dev", sdk::InRootCreate::none);
   if (dev_fd < 0) return child_fail(err, -dev_fd, "open", "/dev");
   // O_PATH fds work as dirfd for *at calls.
   int32_t status = BERTH_OK;

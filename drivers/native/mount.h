@@ -13,7 +13,7 @@ namespace berth::native::rootfs {
 
 // Makes every mount private (no propagation to or from the host), binds the
 // rootfs onto itself and opens it; *root_fd (O_PATH) anchors every later
-// mount (in_root.h).
+// mount (berth/sdk/in_root.hpp).
 int32_t prepare(const Plan &plan, int *root_fd, berth_error *err);
 
 // pivot_root into root_fd and detach the old root: from here on nothing of

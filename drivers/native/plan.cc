@@ -65,6 +65,8 @@ int32_t plan_process(const berth_spec *spec, const berth_stdio *stdio, Plan *pla
   plan->stdin_fd = stdio->stdin_fd;
   plan->stdout_fd = stdio->stdout_fd;
   plan->stderr_fd = stdio->stderr_fd;
+  plan->no_new_privs = !(BERTH_SPEC_HAS(spec, security_flags) &&
+                         (spec->security_flags & BERTH_SECURITY_ALLOW_NEW_PRIVS));
   user::plan(spec, plan);
   return BERTH_OK;
 }

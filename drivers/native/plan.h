@@ -52,6 +52,7 @@ struct Plan {
 
   // Privileges.
   uint64_t capabilities = 0;                 // kept in bounding, permitted, effective
+  bool no_new_privs = true;                  // off only when the spec allows new privileges
   int last_capability = 0;                   // highest capability number the kernel knows
   std::vector<sock_filter> seccomp_program;  // compiled by the parent after clone
   // Where the child receives that program (with "go"): the child cannot see

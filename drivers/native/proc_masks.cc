@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <berth/sdk/in_root.hpp>
 #include "child_error.h"
-#include "in_root.h"
 #include "mount.h"
 
 namespace berth::native::proc_masks {
@@ -33,9 +33,9 @@ constexpr const char *kReadonlyPaths[] = {
 
 int32_t mount_at(int root_fd, const char *path, const char *fstype, unsigned long flags,
                  berth_error *err) {
-  int fd = open_in_root(root_fd, path, Create::directory);
+  int fd = sdk::open_in_root(root_fd, path, sdk::InRootCreate::directory);
   if (fd < 0) return child_fail(err, -fd, "open in rootfs", path);
-  FdPath target(fd);
+  sdk::FdPath target(fd);
   int rc = ::mount(fstype, target.c_str(), fstype, flags, nullptr);
   int e = errno;
   ::close(fd);
@@ -52,7 +52,7 @@ int32_t mask(const char *path, berth_error *err) {
   struct stat st;
   int rc = ::fstat(fd, &st);
   if (rc == 0) {
-    FdPath target(fd);
+    sdk::FdPath target(fd);
     if (S_ISDIR(st.st_mode))
       rc = ::mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                    nullptr);
@@ -71,7 +71,7 @@ int32_t make_readonly(const char *path, berth_error *err) {
     if (errno == ENOENT) return BERTH_OK;
     return child_fail(err, errno, "open read-only path", path);
   }
-  FdPath self(fd);
+  sdk::FdPath self(fd);
   int rc = ::mount(self.c_str(), self.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
   int e = errno;
   ::close(fd);

@@ -157,12 +157,17 @@ int32_t setup_namespaces(const Plan &plan, berth_error *err) {
 int32_t setup_privileges(const Plan &plan, size_t seccomp_count, berth_error *err) {
   int32_t rc;
   if ((rc = namespaces::enter_cgroup_namespace(plan, err))) return rc;
+  // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it while held.
+  if (!plan.no_new_privs &&
+      (rc = seccomp::install(plan.seccomp_receive.get(), seccomp_count, false, err)))
+    return rc;
   // --- dropping privileges ---
   if ((rc = caps::drop_bounding(plan, err))) return rc;
   if ((rc = user::switch_user(plan, err))) return rc;
   if ((rc = caps::apply(plan, err))) return rc;
-  // --- should be the last one: seccomp ---
-  return seccomp::install(plan.seccomp_receive.get(), seccomp_count, err);
+  // --- should be the last one: no_new_privs and seccomp ---
+  if (!plan.no_new_privs) return BERTH_OK;
+  return seccomp::install(plan.seccomp_receive.get(), seccomp_count, true, err);
 }
 
 // execve argv[0], searching the container's PATH when it has no '/'.

@@ -31,8 +31,8 @@ int32_t compile(const Plan &plan, std::vector<sock_filter> *out, berth_error *er
   return sdk::seccomp::default_program(plan.capabilities, cache_directory(), out, err);
 }
 
-int32_t install(const sock_filter *program, size_t count, berth_error *err) {
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+int32_t install(const sock_filter *program, size_t count, bool no_new_privs, berth_error *err) {
+  if (no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return child_fail(err, errno, "prctl", "PR_SET_NO_NEW_PRIVS");
   struct sock_fprog prog {};
   prog.len = static_cast<unsigned short>(count);

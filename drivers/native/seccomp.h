@@ -21,8 +21,10 @@ namespace berth::native::seccomp {
 // cache.
 int32_t compile(const Plan &plan, std::vector<sock_filter> *program, berth_error *err);
 
-// Child, last step before exec: no_new_privs and the filter.
-int32_t install(const sock_filter *program, size_t count, berth_error *err);
+// Child: the filter, after no_new_privs when `no_new_privs`. Without it,
+// loading a filter needs CAP_SYS_ADMIN, so the child then installs it
+// before dropping capabilities (as runc does); with it, as the last step.
+int32_t install(const sock_filter *program, size_t count, bool no_new_privs, berth_error *err);
 
 // The libseccomp version for probe's info line, e.g. "2.5.4".
 const char *library_version(char *buf, size_t size);

@@ -1,10 +1,12 @@
-// Path resolution inside a root, and mounts (root): read-only bind remount,
+// Opening paths inside a root, and mounts (root): read-only bind remount,
 // undo by mount id only.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <berth/sdk/file.hpp>
+#include <berth/sdk/in_root.hpp>
 #include <berth/sdk/mount.hpp>
 
 #include <cstring>
@@ -28,34 +30,73 @@ class TempDir {
 
 }  // namespace
 
-TEST(ResolveInRoot, FollowsSymlinksInsideTheRoot) {
+// A path opened through open_in_root names the same inode as `host`.
+void expect_same_inode(int fd, const std::string &host) {
+  struct stat a {
+  }, b{};
+  ASSERT_EQ(::fstat(fd, &a), 0);
+  ASSERT_EQ(::lstat(host.c_str(), &b), 0) << host;
+  EXPECT_EQ(a.st_ino, b.st_ino) << host;
+}
+
+TEST(InRoot, FollowsSymlinksInsideTheRootAndCreatesWhatIsMissingThere) {
   TempDir t;
   const std::string root = t.path();
   ASSERT_EQ(::mkdir((root + "/usr").c_str(), 0755), 0);
   ASSERT_EQ(::mkdir((root + "/usr/lib").c_str(), 0755), 0);
   ASSERT_EQ(::symlink("usr/lib", (root + "/lib").c_str()), 0);
   ASSERT_EQ(::symlink("/usr", (root + "/abs").c_str()), 0);  // absolute: the container's /usr
-  std::string out;
   berth_error err{};
-  ASSERT_EQ(resolve_in_root(root, "/lib/x", &out, &err), BERTH_OK) << err.message;
-  EXPECT_EQ(out, root + "/usr/lib/x");
-  ASSERT_EQ(resolve_in_root(root, "/abs/lib/new/dir", &out, &err), BERTH_OK) << err.message;
-  EXPECT_EQ(out, root + "/usr/lib/new/dir");
-  ASSERT_EQ(resolve_in_root(root, "/", &out, &err), BERTH_OK);
-  EXPECT_EQ(out, root);
+  UniqueFd fd;
+  ASSERT_EQ(open_in_root(root, "/abs/lib/new/dir", InRootCreate::directory, &fd, &err), BERTH_OK)
+      << err.message;
+  expect_same_inode(fd.get(), root + "/usr/lib/new/dir");
+  ASSERT_EQ(open_in_root(root, "/lib/new/file", InRootCreate::file, &fd, &err), BERTH_OK)
+      << err.message;
+  expect_same_inode(fd.get(), root + "/usr/lib/new/file");
+  ASSERT_EQ(open_in_root(root, "/", InRootCreate::none, &fd, &err), BERTH_OK);
+  expect_same_inode(fd.get(), root);
 }
 
-TEST(ResolveInRoot, RefusesDotDotAndSymlinksLeavingTheRoot) {
-  TempDir t;
+TEST(InRoot, SymlinksAndDotDotLeavingTheRootStayInsideAndCreateNothingOutside) {
+  TempDir t, host;
   const std::string root = t.path();
-  ASSERT_EQ(::symlink("../../../etc", (root + "/escape").c_str()), 0);
-  std::string out;
+  ASSERT_EQ(::mkdir((root + "/d").c_str(), 0755), 0);
+  ASSERT_EQ(::symlink(host.path().c_str(), (root + "/d/evil").c_str()), 0);
+  ASSERT_EQ(::symlink("../../../../..", (root + "/up").c_str()), 0);
   berth_error err{};
-  EXPECT_EQ(resolve_in_root(root, "/escape/passwd", &out, &err), BERTH_E_INVALID);
-  EXPECT_NE(std::strstr(err.message, "leaves the root"), nullptr) << err.message;
-  EXPECT_EQ(resolve_in_root(root, "/a/../../etc", &out, &err), BERTH_E_INVALID);
-  EXPECT_NE(std::strstr(err.message, ".."), nullptr) << err.message;
-  EXPECT_EQ(resolve_in_root(root, "relative", &out, &err), BERTH_E_INVALID);
+  UniqueFd fd;
+  // The absolute link is the container's path, which does not exist there:
+  // refused, and nothing is made on the host.
+  EXPECT_EQ(open_in_root(root, "/d/evil/a/b", InRootCreate::directory, &fd, &err), BERTH_E_SYSTEM);
+  EXPECT_EQ(err.sys_errno, ENOENT) << err.message;
+  EXPECT_NE(::access((host.path() + "/a").c_str(), F_OK), 0);
+  // Once that path exists inside the root, the link leads there.
+  ASSERT_EQ(open_in_root(root, host.path(), InRootCreate::directory, &fd, &err), BERTH_OK);
+  ASSERT_EQ(open_in_root(root, "/d/evil/a/b", InRootCreate::directory, &fd, &err), BERTH_OK)
+      << err.message;
+  expect_same_inode(fd.get(), root + host.path() + "/a/b");
+  EXPECT_NE(::access((host.path() + "/a").c_str(), F_OK), 0);
+  ASSERT_EQ(open_in_root(root, "/up/x", InRootCreate::file, &fd, &err), BERTH_OK) << err.message;
+  expect_same_inode(fd.get(), root + "/x");
+  ASSERT_EQ(open_in_root(root, "/../../etc", InRootCreate::none, &fd, &err), BERTH_E_SYSTEM);
+  EXPECT_NE(std::strstr(err.message, "/../../etc"), nullptr) << err.message;
+}
+
+TEST(InRoot, MagicLinksAreRefusedNamingThePath) {
+  TempDir t;
+  berth_error err{};
+  UniqueFd fd;
+  ASSERT_EQ(::mkdir((t.path() + "/proc").c_str(), 0755), 0);
+  ASSERT_EQ(::symlink("/proc/self/fd/3", (t.path() + "/cwd").c_str()), 0);
+  // Inside the root /proc is an empty directory; the magic-link case is a
+  // link whose target is the host's procfs, reached through a bind.
+  ASSERT_EQ(::mount("/proc", (t.path() + "/proc").c_str(), nullptr, MS_BIND, nullptr), 0);
+  Mount guard(t.path() + "/proc");
+  EXPECT_EQ(open_in_root(t.path(), "/proc/self/fd/0", InRootCreate::none, &fd, &err),
+            BERTH_E_SYSTEM);
+  EXPECT_EQ(err.sys_errno, ELOOP) << err.message;
+  EXPECT_NE(std::strstr(err.message, "/proc/self/fd/0"), nullptr) << err.message;
 }
 
 TEST(Mounts, ReadOnlyBindKeepsTheSourceWritableAndUndoesByMountId) {

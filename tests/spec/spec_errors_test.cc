@@ -39,6 +39,12 @@ void expect_problem(const std::string &text, int line, int column, const std::st
 
 // --- keys ---
 
+TEST(SpecErrors, SecurityTakesOnlyKnownKeysAndBooleans) {
+  expect_problem("version: 1\nsecurity: {no_new_privileges: maybe}\n", 2, 0, "maybe");
+  expect_problem("version: 1\nsecurity: {no_new_privilege: false}\n", 2, 0,
+                 "no_new_privileges");
+}
+
 TEST(SpecErrors, UnknownTopLevelKeySuggestsTheClosest) {
   expect_problem("version: 1\nproces:\n  args: [a]\n", 2, 1,
                  "unknown key 'proces' in the top level; did you mean 'process'?");

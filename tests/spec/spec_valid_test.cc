@@ -29,6 +29,14 @@ TEST(SpecValid, MinimalDocumentIsJustTheVersion) {
   EXPECT_FALSE(s.capabilities.has_value());
 }
 
+TEST(SpecValid, SecurityNoNewPrivilegesIsReadAndRoundTrips) {
+  const Spec off = parse_ok("version: 1\nsecurity: {no_new_privileges: false}\n");
+  ASSERT_TRUE(off.security.no_new_privileges.has_value());
+  EXPECT_FALSE(*off.security.no_new_privileges);
+  EXPECT_EQ(parse_ok(to_yaml(off)), off);
+  EXPECT_FALSE(parse_ok("version: 1\n").security.no_new_privileges.has_value());
+}
+
 const char *kFull = R"(version: 1
 rootfs: ./rootfs
 process:

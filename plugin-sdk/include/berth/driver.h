@@ -96,11 +96,24 @@ typedef struct berth_error {
 #define BERTH_FEATURE_USER_SWITCH (1ull << 18)   /* process.user */
 #define BERTH_FEATURE_PIDS_LISTING (1ull << 19)  /* the pids call */
 #define BERTH_FEATURE_HOSTNAME (1ull << 20)      /* hostname */
-#define BERTH_FEATURE_CAPABILITIES (1ull << 21)  /* capabilities.add / drop */
-#define BERTH_FEATURE_SECCOMP (1ull << 22)       /* a default seccomp filter */
+/* capabilities.add / drop; by default Docker's 14 capabilities are the
+ * effective, permitted and bounding set. */
+#define BERTH_FEATURE_CAPABILITIES (1ull << 21)
+/* The project's default seccomp deny-list: each of its calls fails with
+ * EPERM (argument cases such as personality included). */
+#define BERTH_FEATURE_SECCOMP (1ull << 22)
 #define BERTH_FEATURE_OOM_REPORT (1ull << 23)    /* exit status carries the OOM flag */
 #define BERTH_FEATURE_CWD (1ull << 24)           /* process.cwd */
 #define BERTH_FEATURE_ENV (1ull << 25)           /* process.env */
+/* no_new_privs is set on the container's processes by default, and left
+ * off when the spec carries BERTH_SECURITY_ALLOW_NEW_PRIVS. */
+#define BERTH_FEATURE_NO_NEW_PRIVS (1ull << 26)
+/* Docker's masked paths (/proc/kcore, /proc/keys, /sys/firmware, ...) and
+ * read-only paths; /proc/sys and /sys read-only; cgroupfs absent or
+ * read-only; a fresh procfs cannot be mounted. */
+#define BERTH_FEATURE_MASKED_PATHS (1ull << 27)
+/* Docker's device allow-list: no host block device can be made or opened. */
+#define BERTH_FEATURE_DEVICE_ALLOWLIST (1ull << 28)
 
 /* Network modes (berth_spec.network and berth_driver.default_network). */
 enum berth_network {
@@ -174,7 +187,22 @@ typedef struct berth_spec {
   const berth_key_value *driver_options;
   uint32_t driver_options_count;
   uint32_t reserved1;
+
+  /* --- appended within version 1: absent (0) when struct_size ends
+   * before a member; read through BERTH_SPEC_HAS(spec, member). */
+  uint32_t security_flags; /* BERTH_SECURITY_* */
+  uint32_t reserved2;
 } berth_spec;
+
+/* The user turned no_new_privs off (--security-opt
+ * no-new-privileges=false): setuid binaries may gain privileges again. */
+#define BERTH_SECURITY_ALLOW_NEW_PRIVS (1u << 0)
+
+/* True when a struct of `struct_size` bytes carries `member` (a reader
+ * treats members past the size its writer knew as absent). */
+#define BERTH_HAS_MEMBER(ptr, type, member) \
+  ((ptr)->struct_size >= offsetof(type, member) + sizeof(((type *)0)->member))
+#define BERTH_SPEC_HAS(spec, member) BERTH_HAS_MEMBER(spec, berth_spec, member)
 
 /* ------------------------------------------------------------------------ */
 /* Lifecycle                                                                */

@@ -1,4 +1,4 @@
-#include "in_root.h"
+#include <berth/sdk/in_root.hpp>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,17 +7,18 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
 
 #include <cstdio>
 #include <cstring>
 
-namespace berth::native {
+namespace berth::sdk {
 
 namespace {
 
-int openat2_in_root(int root_fd, const char *path) {
+int openat2_in_root(int root_fd, const char *path, int flags) {
   struct open_how how {};
-  how.flags = O_PATH | O_CLOEXEC;
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
   // Magic links (/proc/self/...) inside a rootfs could point anywhere.
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   long fd = ::syscall(SYS_openat2, root_fd, path, &how, sizeof how);
@@ -30,9 +31,13 @@ FdPath::FdPath(int fd) {
   std::snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
 }
 
-int open_in_root(int root_fd, const char *path, Create create) {
-  int fd = openat2_in_root(root_fd, path);
-  if (fd != -ENOENT || create == Create::none) return fd;
+int open_file_in_root(int root_fd, const char *path) {
+  return openat2_in_root(root_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+}
+
+int open_in_root(int root_fd, const char *path, InRootCreate create) {
+  int fd = openat2_in_root(root_fd, path, O_PATH);
+  if (fd != -ENOENT || create == InRootCreate::none) return fd;
 
   // Walk the path one component at a time, resolving each prefix inside the
   // root again (a component may be a symlink) and creating what is missing
@@ -63,10 +68,10 @@ int open_in_root(int root_fd, const char *path, Create create) {
     len += n;
     prefix[len] = '\0';
 
-    int next = openat2_in_root(root_fd, prefix);
+    int next = openat2_in_root(root_fd, prefix, O_PATH);
     if (next == -ENOENT) {
       int r;
-      if (last && create == Create::file) {
+      if (last && create == InRootCreate::file) {
         r = ::openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (r >= 0) ::close(r);
       } else {
@@ -77,7 +82,7 @@ int open_in_root(int root_fd, const char *path, Create create) {
         ::close(parent);
         return -e;
       }
-      next = openat2_in_root(root_fd, prefix);
+      next = openat2_in_root(root_fd, prefix, O_PATH);
     }
     ::close(parent);
     if (next < 0) return next;
@@ -86,4 +91,14 @@ int open_in_root(int root_fd, const char *path, Create create) {
   }
 }
 
-}  // namespace berth::native
+int32_t open_in_root(const std::string &root, const std::string &path, InRootCreate create,
+                     UniqueFd *out, berth_error *err) {
+  UniqueFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd) return fail_errno(err, errno, "open rootfs", root);
+  int fd = open_in_root(root_fd.get(), path.c_str(), create);
+  if (fd < 0) return fail_errno(err, -fd, "open in rootfs", path + " (rootfs " + root + ")");
+  out->reset(fd);
+  return BERTH_OK;
+}
+
+}  // namespace berth::sdk
