@@ -151,13 +151,8 @@ constexpr const char *kSeccompCacheDir = "/run/berth-libvirt/seccomp";
 // no_new_privs unless the spec asked for new privileges (setuid binaries,
 // file capabilities) with --security-opt no-new-privileges=false.
 bool no_new_privs(const berth_spec *spec) {
-#ifdef BERTH_SECURITY_ALLOW_NEW_PRIVS
-  if (spec->struct_size <= offsetof(berth_spec, security_flags)) return true;
-  return (spec->security_flags & BERTH_SECURITY_ALLOW_NEW_PRIVS) == 0;
-#else
-  (void)spec;
-  return true;
-#endif
+  return !BERTH_SPEC_HAS(spec, security_flags) ||
+         (spec->security_flags & BERTH_SECURITY_ALLOW_NEW_PRIVS) == 0;
 }
 
 // Tears down a container whose start failed half-way: no domain stays.
