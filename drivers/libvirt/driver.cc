@@ -185,8 +185,7 @@ int32_t connect_for(const State &st, Connection *conn, berth_error *err) {
 
 // libvirt's answer: is the container's domain running (not gone, not
 // inactive)?
-int32_t domain_running(const berth_container *c, const State &st, bool *running,
-                       berth_error *err) {
+int32_t domain_running(const berth_container *c, const State &st, bool *running, berth_error *err) {
   Connection conn;
   if (int32_t rc = connect_for(st, &conn, err); rc != BERTH_OK) return rc;
   Domain dom;
@@ -210,8 +209,9 @@ int32_t state(const berth_container *c, berth_container_state *out, berth_error 
   if (int32_t rc = domain_running(c, st, &running, err); rc != BERTH_OK) return rc;
   if (!running) {
     if (!recorded)
-      return sdk::fail(err, BERTH_E_NO_CONTAINER, "no libvirt container %s (no record, no domain %s)",
-                       c->id, domain_name(c).c_str());
+      return sdk::fail(err, BERTH_E_NO_CONTAINER,
+                       "no libvirt container %s (no record, no domain %s)", c->id,
+                       domain_name(c).c_str());
     out->state = BERTH_STATE_STOPPED;
     return BERTH_OK;
   }
@@ -263,8 +263,8 @@ int32_t destroy(const berth_container *c, berth_error *err) {
       return fail_libvirt(err, BERTH_E_SYSTEM, "virDomainDestroy(" + name + ")");
   }
   monitor_forget(c);
-  if (int32_t rc = remove_leftovers(value(st, "libvirt_state_dir", default_libvirt_state_dir()),
-                                    name, err);
+  if (int32_t rc =
+          remove_leftovers(value(st, "libvirt_state_dir", default_libvirt_state_dir()), name, err);
       rc != BERTH_OK)
     return sdk::wrap(err, std::string("destroy container ") + c->id);
   const std::string run = std::string(c->state_dir) + "/run";

@@ -15,7 +15,8 @@ int32_t remove_leftovers(const std::string &libvirt_state_dir, const std::string
     if (rmdir(dir.c_str()) < 0 && errno != ENOENT) return sdk::fail_errno(err, errno, "rmdir", dir);
   }
   const std::string sock = base + ".sock";
-  if (unlink(sock.c_str()) < 0 && errno != ENOENT) return sdk::fail_errno(err, errno, "unlink", sock);
+  if (unlink(sock.c_str()) < 0 && errno != ENOENT)
+    return sdk::fail_errno(err, errno, "unlink", sock);
   return BERTH_OK;
 }
 

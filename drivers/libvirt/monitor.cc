@@ -24,9 +24,9 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstddef>
 #include <climits>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -272,7 +272,8 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
   // libvirt's XML has no seccomp: init installs the SDK's profile, the one
   // the native driver installs, built for the same capabilities.
   std::vector<sock_filter> program;
-  if (int32_t rc = sdk::seccomp::default_program(plan.capabilities, kSeccompCacheDir, &program, err);
+  if (int32_t rc =
+          sdk::seccomp::default_program(plan.capabilities, kSeccompCacheDir, &program, err);
       rc != BERTH_OK)
     return fail_cleanup(rc);
   std::string xml;
@@ -335,7 +336,8 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
     return fail_cleanup(
         sdk::fail(err, BERTH_E_INTERNAL, "berth-libvirt-init said '%s', not hello", msg.c_str()));
   std::string filter("seccomp\0", 8);
-  filter.append(reinterpret_cast<const char *>(program.data()), program.size() * sizeof(sock_filter));
+  filter.append(reinterpret_cast<const char *>(program.data()),
+                program.size() * sizeof(sock_filter));
   if (int32_t rc = send_message(r->ctl.get(), filter, err); rc != BERTH_OK) return fail_cleanup(rc);
   r->init_pid = init_pid;
 

@@ -31,7 +31,9 @@ int capset_sets(uint64_t permitted_effective) {
 
 }  // namespace
 
-uint64_t default_set() { return sdk::docker_default_capabilities(); }
+uint64_t default_set() {
+  return sdk::docker_default_capabilities();
+}
 
 int32_t plan(const berth_spec *spec, Plan *plan, berth_error *err) {
   return sdk::plan_capabilities(spec, &plan->capabilities, &plan->last_capability, err);

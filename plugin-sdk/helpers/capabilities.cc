@@ -1,7 +1,7 @@
-#include <berth/sdk/capabilities.hpp>
-#include <berth/sdk/error.hpp>
 #include <linux/capability.h>
 #include <sys/prctl.h>
+#include <berth/sdk/capabilities.hpp>
+#include <berth/sdk/error.hpp>
 
 #include <cctype>
 #include <cstring>
@@ -136,8 +136,8 @@ int32_t plan_capabilities(const berth_spec *spec, uint64_t *mask, int *last, ber
   // Docker: drop first (ALL empties the set), then add, so add wins.
   for (uint32_t i = 0; i < spec->cap_drop_count; ++i)
     if (is_all(spec->cap_drop[i])) keep = 0;
-  if (int32_t rc = apply_list("capabilities.drop", spec->cap_drop, spec->cap_drop_count, all,
-                              false, &keep, err))
+  if (int32_t rc = apply_list("capabilities.drop", spec->cap_drop, spec->cap_drop_count, all, false,
+                              &keep, err))
     return rc;
   if (int32_t rc =
           apply_list("capabilities.add", spec->cap_add, spec->cap_add_count, all, true, &keep, err))

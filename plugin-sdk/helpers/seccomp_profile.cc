@@ -1,7 +1,3 @@
-#include <berth/sdk/error.hpp>
-#include <berth/sdk/fd.hpp>
-#include <berth/sdk/seccomp_cache.hpp>
-#include <berth/sdk/seccomp_profile.hpp>
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
@@ -14,6 +10,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
+#include <berth/sdk/seccomp_cache.hpp>
+#include <berth/sdk/seccomp_profile.hpp>
 
 #include <cstdio>
 #include <cstring>
@@ -230,15 +230,15 @@ int32_t build(uint64_t capabilities, std::vector<sock_filter> *out, berth_error 
     return fail_errno(err, n < 0 ? errno : EIO, "read", "seccomp program");
   if (program.size() > kMaxInstructions)
     return fail(err, BERTH_E_INTERNAL, "seccomp program too long (%zu instructions)",
-                     program.size());
+                program.size());
   *out = std::move(program);
   return BERTH_OK;
 }
 
 }  // namespace
 
-int32_t default_program(uint64_t capabilities, const char *cache_dir,
-                        std::vector<sock_filter> *out, berth_error *err) {
+int32_t default_program(uint64_t capabilities, const char *cache_dir, std::vector<sock_filter> *out,
+                        berth_error *err) {
   seccomp_cache::Key key{relevant_capabilities(capabilities), 0};
   if (cache_dir == nullptr || !profile_digest(&key.digest)) return build(capabilities, out, err);
   if (seccomp_cache::load(cache_dir, key, out)) return BERTH_OK;

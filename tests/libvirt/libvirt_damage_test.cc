@@ -72,8 +72,8 @@ class LibvirtDamage : public ::testing::Test {
 
 TEST_F(LibvirtDamage, NothingOfLibvirtsStateDirectoryOutlivesARun) {
   // libvirt 9.0 itself leaves NAME.dev/.devpts/.fuse (and .sock) behind.
-  Result r = berth_.run(
-      {"run", "--exec-driver", "libvirt", "--rootfs", BERTH_ROOTFS, "--", "/bin/true"});
+  Result r =
+      berth_.run({"run", "--exec-driver", "libvirt", "--rootfs", BERTH_ROOTFS, "--", "/bin/true"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   created_ = berth_.container_ids();
   ASSERT_EQ(created_.size(), 1u);

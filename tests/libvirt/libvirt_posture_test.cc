@@ -34,8 +34,9 @@ class LibvirtPosture : public ::testing::Test {
   }
 
   Result run(std::vector<std::string> args) {
-    std::vector<std::string> full = {"run",        "--rm", "--exec-driver", "libvirt", "--rootfs",
-                                     BERTH_ROOTFS, "-v",   probe_dir_ + ":/probe:ro"};
+    std::vector<std::string> full = {
+        "run",        "--rm", "--exec-driver",          "libvirt", "--rootfs",
+        BERTH_ROOTFS, "-v",   probe_dir_ + ":/probe:ro"};
     full.insert(full.end(), args.begin(), args.end());
     return berth_.run(full);
   }
@@ -62,8 +63,9 @@ TEST_F(LibvirtPosture, CapAddAndDropAdjustEffectivePermittedAndBounding) {
   Result r = sh("grep -E '^Cap(Prm|Eff|Bnd)' /proc/self/status",
                 {"--cap-add", "SYS_ADMIN", "--cap-drop", "NET_RAW"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "CapPrm:\t00000000a82405fb\nCapEff:\t00000000a82405fb\n"
-                   "CapBnd:\t00000000a82405fb\n");
+  EXPECT_EQ(r.out,
+            "CapPrm:\t00000000a82405fb\nCapEff:\t00000000a82405fb\n"
+            "CapBnd:\t00000000a82405fb\n");
 }
 
 TEST_F(LibvirtPosture, NoNewPrivsAndASeccompFilterAreOn) {
@@ -96,12 +98,12 @@ TEST_F(LibvirtPosture, HostCgroupHierarchiesAreNotInTheContainer) {
 }
 
 TEST_F(LibvirtPosture, ProcAndSysCannotBeChangedAndMaskedPathsReadEmpty) {
-  Result r = sh(
-      "mount -t proc proc /mnt 2>/dev/null && echo proc-mounted; "
-      "echo 1 2>/dev/null >/proc/sys/net/ipv4/ip_forward && echo proc-sys-written; "
-      "echo 1 2>/dev/null >/proc/sysrq-trigger && echo sysrq-written; "
-      "touch /sys/kernel/berth 2>/dev/null && echo sys-written; "
-      "cat /proc/keys /proc/timer_list | wc -c; ls -A /sys/firmware | wc -l");
+  Result r =
+      sh("mount -t proc proc /mnt 2>/dev/null && echo proc-mounted; "
+         "echo 1 2>/dev/null >/proc/sys/net/ipv4/ip_forward && echo proc-sys-written; "
+         "echo 1 2>/dev/null >/proc/sysrq-trigger && echo sysrq-written; "
+         "touch /sys/kernel/berth 2>/dev/null && echo sys-written; "
+         "cat /proc/keys /proc/timer_list | wc -c; ls -A /sys/firmware | wc -l");
   EXPECT_EQ(r.out, "0\n0\n") << r.err;
 }
 
@@ -120,8 +122,9 @@ TEST_F(LibvirtPosture, CwdThroughADescriptorIsRefused) {
 }
 
 TEST_F(LibvirtPosture, InitsMemoryIsNotReadableFromTheContainer) {
-  Result r = sh("head -c1 /proc/1/mem 2>/dev/null && echo mem-read; "
-                "cat /proc/1/environ 2>/dev/null && echo environ-read; echo done");
+  Result r =
+      sh("head -c1 /proc/1/mem 2>/dev/null && echo mem-read; "
+         "cat /proc/1/environ 2>/dev/null && echo environ-read; echo done");
   EXPECT_EQ(r.out, "done\n") << r.err;
 }
 

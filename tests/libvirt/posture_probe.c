@@ -9,31 +9,42 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static const char *errname(int e) {
   switch (e) {
-    case 0: return "OK";
-    case EPERM: return "EPERM";
-    case ENOSYS: return "ENOSYS";
-    case EACCES: return "EACCES";
-    case EINVAL: return "EINVAL";
-    case EFAULT: return "EFAULT";
-    case EBADF: return "EBADF";
-    case ENOENT: return "ENOENT";
-    default: return "OTHER";
+    case 0:
+      return "OK";
+    case EPERM:
+      return "EPERM";
+    case ENOSYS:
+      return "ENOSYS";
+    case EACCES:
+      return "EACCES";
+    case EINVAL:
+      return "EINVAL";
+    case EFAULT:
+      return "EFAULT";
+    case EBADF:
+      return "EBADF";
+    case ENOENT:
+      return "ENOENT";
+    default:
+      return "OTHER";
   }
 }
 
-static void report(const char *name, long rc) { printf("%s %s\n", name, errname(rc < 0 ? errno : 0)); }
+static void report(const char *name, long rc) {
+  printf("%s %s\n", name, errname(rc < 0 ? errno : 0));
+}
 
 int main(int argc, char **argv) {
   if (argc < 2) return 2;

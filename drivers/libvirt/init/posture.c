@@ -19,12 +19,23 @@
 #include <unistd.h>
 
 static const char *const kMaskedPaths[] = {
-    "/proc/asound",     "/proc/acpi",  "/proc/kcore",   "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",       "/sys/firmware", "/sys/devices/virtual/powercap",
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
 };
 static const char *const kReadonlyPaths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sysrq-trigger",
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sysrq-trigger",
 };
 /* Read-only with every mount below them (libvirt binds /proc/sys/net/ipv4
  * and ipv6 read-write into its read-only /proc/sys). */

@@ -40,8 +40,7 @@ struct posture {
  * driver's own directories (init's binary, the control socket's directory;
  * both lazily, init still uses them), masks Docker's masked paths, makes
  * Docker's read-only paths, /proc/sys and /sys read-only (recursively). */
-int posture_mounts(const char *const *berth_dirs, size_t berth_dirs_count,
-                   struct posture_error *e);
+int posture_mounts(const char *const *berth_dirs, size_t berth_dirs_count, struct posture_error *e);
 
 /* pid 1, as root: a missing cwd is made (as Docker does), each component
  * inside the root. */
