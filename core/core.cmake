@@ -3,6 +3,8 @@
 add_library(berth_core STATIC
   loader/loader.cc
   state/store.cc
+  state/record_json.cc
+  state/locks.cc
   runtime/features.cc
   runtime/monitor.cc
   runtime/process_setup.cc
@@ -22,6 +24,8 @@ add_executable(berth
   cli/cmd_drivers.cc
   cli/cmd_spec.cc
   cli/cmd_containers.cc
+  cli/target.cc
+  cli/remove.cc
 )
 target_link_libraries(berth PRIVATE berth_core CLI11::CLI11)
 if(BERTH_STATIC_CXX_RUNTIME)

@@ -10,11 +10,14 @@ build=${BERTH_BUILD:-$top/build}
 
 started=""
 stop_services() {
-  for s in $started; do "$s" stop || echo "test.sh: stopping $s failed" >&2; done
+  for s in $started; do sh "$s" stop || echo "test.sh: stopping $s failed" >&2; done
 }
 trap stop_services EXIT INT TERM
 for s in "$top"/scripts/services/*.sh; do
   [ -e "$s" ] || continue
+  # One already running (someone else's) is used and left running: the
+  # suite stops only what it started.
+  if sh "$s" status >/dev/null 2>&1; then continue; fi
   # A service the tests need that does not start fails the run loudly.
   sh "$s" start
   started="$s $started"

@@ -7,48 +7,36 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/target.h"
 #include "runtime/monitor.h"
+#include "state/record_json.h"
 
 namespace berth::cli {
 namespace {
 
 constexpr int kFailure = 1;
 
-// A container found in the store, with its driver loaded.
-struct Target {
-  state::Record record;
-  std::string state_dir;
-  berth_container view{};
-  const loader::Driver *driver = nullptr;
-};
-
-Target find_target(const Globals &globals, loader::Registry &registry, const state::Store &store,
-                   const std::string &key) {
-  Target t;
-  t.record = store.resolve(key);
-  t.state_dir = store.driver_state_dir(t.record.id);
-  t.view.struct_size = sizeof(t.view);
-  t.view.id = t.record.id.c_str();
-  t.view.state_dir = t.state_dir.c_str();
-  t.driver = registry.find(t.record.driver);
-  if (t.driver == nullptr)
-    throw std::runtime_error(
-        fmt::format("container {} runs on driver '{}', which is not found.\n{}", t.record.name,
-                    t.record.driver, describe_drivers_found(registry)));
-  return t;
+std::string command_line(const state::Record &r) {
+  std::string cmdline;
+  for (const auto &a : r.args) cmdline += (cmdline.empty() ? "" : " ") + a;
+  return cmdline;
 }
 
-// The status to show: the record's, corrected when its monitor vanished.
-std::string live_status(const state::Store &store, const state::Record &r) {
-  if (r.status == "running" && !store.monitor_alive(r.id)) return "running (monitor gone)";
-  if (r.status == "exited" && r.exit_code) return fmt::format("exited ({})", *r.exit_code);
-  return r.status;
+// A record as a Target, its driver loaded only when settle() may need it
+// (a record that says running); nullptr when not found.
+Target target_of(loader::Registry &registry, const state::Store &store, const state::Record &r) {
+  Target t;
+  t.record = r;
+  t.state_dir = store.driver_state_dir(r.id);
+  if (!r.damaged() && r.status == "running") t.driver = registry.find(r.driver);
+  return t;
 }
 
 std::string read_proc(int64_t pid, const char *file) {
@@ -117,19 +105,43 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
   // ps
   {
     auto all = std::make_shared<bool>(false);
+    auto format = std::make_shared<std::string>("table");
     CLI::App *cmd = app.add_subcommand("ps", "List containers");
     cmd->add_flag("-a,--all", *all, "Show exited containers too");
-    verb(cmd, status, [&globals, all] {
+    cmd->add_option("--format", *format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->default_str("table");
+    verb(cmd, status, [&globals, all, format] {
       state::Store store = globals.store();
-      fmt::print("{:<14}{:<20}{:<10}{:<24}{:<9}{}\n", "ID", "NAME", "DRIVER", "STATUS", "PID",
-                 "COMMAND");
-      for (const auto &r : store.list()) {
-        if (!*all && r.status == "exited") continue;
-        std::string cmdline;
-        for (const auto &a : r.args) cmdline += (cmdline.empty() ? "" : " ") + a;
-        fmt::print("{:<14}{:<20}{:<10}{:<24}{:<9}{}\n", r.id.substr(0, 12), r.name, r.driver,
-                   live_status(store, r), r.pid, cmdline);
+      loader::Registry registry = globals.registry();
+      nlohmann::json rows = nlohmann::json::array();
+      bool table = *format == "table";
+      if (table)
+        fmt::print("{:<14}{:<20}{:<10}{:<24}{:<9}{}\n", "ID", "NAME", "DRIVER", "STATUS", "PID",
+                   "COMMAND");
+      for (const auto &record : store.list()) {
+        Target t = target_of(registry, store, record);
+        settle(store, t);
+        const state::Record &r = t.record;
+        if (!*all && !r.damaged() && r.status == "exited") continue;
+        std::string shown = shown_status(store, r);
+        if (!table) {
+          nlohmann::json row{
+              {"id", r.id},   {"name", r.name},    {"driver", r.driver},        {"status", shown},
+              {"pid", r.pid}, {"command", r.args}, {"created_at", r.created_at}};
+          if (r.damaged()) row["damage"] = r.damage;
+          rows.push_back(std::move(row));
+          continue;
+        }
+        // A damaged record: what could be read, and why the rest could not.
+        std::string command = command_line(r);
+        if (r.damaged())
+          command += (command.empty() ? "" : "  ") + fmt::format("(damaged record: {})", r.damage);
+        fmt::print("{:<14}{:<20}{:<10}{:<24}{:<9}{}\n", r.id.substr(0, 12),
+                   r.name.empty() ? "-" : r.name, r.driver.empty() ? "-" : r.driver, shown, r.pid,
+                   command);
       }
+      if (!table) fmt::print("{}\n", rows.dump(2));
       return 0;
     });
   }
@@ -144,11 +156,17 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
       int signo = parse_signal(*sig);
       loader::Registry registry = globals.registry();
       state::Store store = globals.store();
-      Target t = find_target(globals, registry, store, *id);
-      if (t.record.status != "running")
+      Target t = find_target(registry, store, *id);
+      settle(store, t);
+      if (t.driver == nullptr)
+        throw std::runtime_error(fmt::format(
+            "container {}: its record is damaged ({}) and does not name its driver; berth rm -f "
+            "{} removes it",
+            t.record.id.substr(0, 12), t.record.damage, t.record.id.substr(0, 12)));
+      if (!t.record.damaged() && t.record.status != "running")
         throw std::runtime_error(fmt::format("container {} is not running ({})", t.record.name,
-                                             live_status(store, t.record)));
-      t.driver->kill(t.view, signo);
+                                             shown_status(store, t.record)));
+      t.driver->kill(t.view(), signo);
       return 0;
     });
   }
@@ -160,8 +178,12 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
     verb(cmd, status, [&globals, id] {
       loader::Registry registry = globals.registry();
       state::Store store = globals.store();
-      Target t = find_target(globals, registry, store, *id);
-      auto pids = t.driver->pids(t.view);
+      Target t = find_target(registry, store, *id);
+      if (t.driver == nullptr)
+        throw std::runtime_error(
+            fmt::format("container {}: its record is damaged ({}) and does not name its driver",
+                        t.record.id.substr(0, 12), t.record.damage));
+      auto pids = t.driver->pids(t.view());
       fmt::print("{:<9}{}\n", "PID", "COMMAND");
       for (int64_t pid : pids) fmt::print("{:<9}{}\n", pid, process_command(pid));
       return 0;
@@ -176,18 +198,23 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
     verb(cmd, status, [&globals, id] {
       loader::Registry registry = globals.registry();
       state::Store store = globals.store();
-      Target t = find_target(globals, registry, store, *id);
-      std::ifstream in(store.container_dir(t.record.id) + "/state.json");
-      nlohmann::json j = nlohmann::json::parse(in);
+      Target t = find_target(registry, store, *id);
+      settle(store, t);
+      // What the record holds (of a damaged one: what could be read, and
+      // why the rest could not), then what is true now.
+      nlohmann::json j = state::record_view(t.record);
+      j["state"] = shown_status(store, t.record);
       j["monitor_alive"] = store.monitor_alive(t.record.id);
       j["state_dir"] = t.state_dir;
-      try {
-        auto st = t.driver->state(t.view);
-        static const char *names[] = {"unknown", "created", "running", "stopped"};
-        j["driver_state"] = {{"state", st.state < 4 ? names[st.state] : "unknown"},
-                             {"pid", st.pid}};
-      } catch (const loader::DriverError &e) {
-        j["driver_state"] = {{"error", e.what()}};
+      if (t.driver != nullptr) {
+        try {
+          auto st = t.driver->state(t.view());
+          static const char *names[] = {"unknown", "created", "running", "stopped"};
+          j["driver_state"] = {{"state", st.state < 4 ? names[st.state] : "unknown"},
+                               {"pid", st.pid}};
+        } catch (const loader::DriverError &e) {
+          j["driver_state"] = {{"error", e.what()}};
+        }
       }
       fmt::print("{}\n", j.dump(2));
       return 0;
@@ -206,22 +233,8 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
       int rc = 0;
       for (const auto &key : *ids) {
         try {
-          Target t = find_target(globals, registry, store, key);
-          bool alive = store.monitor_alive(t.record.id);
-          if (t.record.status == "running" || alive) {
-            if (!*force)
-              throw std::runtime_error(
-                  fmt::format("container {} is running; stop it (berth kill {}) or use berth rm -f",
-                              t.record.name, t.record.name));
-            try {
-              t.driver->kill(t.view, SIGKILL);
-            } catch (const loader::DriverError &) {
-              // Already gone: destroy below settles it.
-            }
-            if (alive) store.wait_for_monitor(t.record.id);
-          }
-          t.driver->destroy(t.view);
-          store.remove(t.record.id);
+          Target t = find_target(registry, store, key);
+          remove_container(store, registry, t, *force);
           fmt::print("{}\n", key);
         } catch (const std::exception &e) {
           fmt::print(stderr, "berth rm: {}\n", e.what());
@@ -239,6 +252,7 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
     cmd->add_option("CONTAINER", *id, "Id, id prefix or name")->required();
     verb(cmd, status, [&globals, id] {
       state::Store store = globals.store();
+      loader::Registry registry = globals.registry();
       state::Record r = store.resolve(*id);
       store.wait_for_monitor(r.id);
       std::optional<state::Record> after;
@@ -250,10 +264,17 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
         throw std::runtime_error(fmt::format(
             "container {} was removed when it exited (--rm): its exit status is not kept", r.name));
       if (!after) throw std::runtime_error(fmt::format("container {} was removed", r.name));
-      if (!after->exit_code)
-        throw std::runtime_error(
-            fmt::format("container {} has no exit status (its monitor died)", r.name));
-      fmt::print("{}\n", *after->exit_code);
+      // The monitor is gone without recording an exit: the driver knows
+      // whether the container still runs, and perhaps how it ended.
+      Target t = target_of(registry, store, *after);
+      wait_with_driver(store, t);
+      const state::Record &done = t.record;
+      if (!done.exit_code)
+        throw std::runtime_error(fmt::format(
+            "container {} has exited, but its exit status was lost with its monitor (the {} "
+            "driver keeps none)",
+            done.name, done.driver));
+      fmt::print("{}\n", *done.exit_code);
       return 0;
     });
   }
@@ -271,7 +292,7 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
         fwrite(data.data(), 1, data.size(), to);
         fflush(to);
       };
-      if (!r.detached)
+      if (!r.detached && !r.damaged())  // a damaged record: show what there is
         throw std::runtime_error(fmt::format(
             "container {} ran in the foreground; its output went to the terminal, not to logs",
             r.name));

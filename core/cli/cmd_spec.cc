@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "runtime/monitor.h"
 #include "spec/spec.h"
 
 namespace berth::cli {
@@ -19,7 +20,8 @@ void add_spec(CLI::App &app, Globals &, int *status) {
       *status = 0;
     } catch (const spec::SpecError &e) {
       for (const auto &d : e.diagnostics()) fmt::print(stderr, "{}\n", d.str());
-      *status = 1;
+      // As berth run refuses the same spec: berth's own error, not a container's.
+      *status = runtime::kExitBerthError;
     }
   });
 }

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <berth/sdk/fd.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "runtime/signals.h"
 #include "runtime/spec_view.h"
 #include "runtime/terminal.h"
+#include "state/locks.h"
 
 namespace berth::runtime {
 namespace {
@@ -66,14 +68,14 @@ Stdio make_stdio(const spec::Spec &spec, const state::Store &store, const std::s
 // The container directory, locked exclusively. A directory recycled from
 // an earlier container may still be held for a moment by someone who
 // waited on that one (berth wait takes it shared, then lets go): retry
-// briefly rather than block on a stranger.
+// briefly rather than block on a stranger, then name it.
 Fd take_monitor_lock(const std::string &dir) {
   Fd lock = open_or_throw(dir, O_RDONLY | O_DIRECTORY);
-  for (int i = 0; flock(lock.get(), LOCK_EX | LOCK_NB) != 0; ++i) {
-    if (errno == EINTR) continue;
-    if (errno != EWOULDBLOCK || i >= 1000)
-      throw std::runtime_error(fmt::format("flock({}, LOCK_EX): {}", dir, std::strerror(errno)));
-    usleep(1000);
+  if (!state::flock_within(lock.get(), LOCK_EX, std::chrono::seconds(1))) {
+    int e = errno;
+    throw std::runtime_error(
+        fmt::format("flock({}, LOCK_EX): {}{}", dir, std::strerror(e),
+                    e == EWOULDBLOCK ? "; " + state::describe_holder(lock.get()) : ""));
   }
   return lock;
 }
@@ -151,7 +153,11 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
   record.status = "running";
   record.started_at = state::Store::now_rfc3339();
   record.monitor_pid = getpid();
-  store.save(record);
+  try {
+    store.save(record);
+  } catch (const state::StoreError &e) {
+    spdlog::warn("recording the start of container {}: {}", record.name, e.what());
+  }
   report(ready_fd, "ok");
   spdlog::debug("container {} started on driver {}, pid {}", record.id, driver.name(), pid);
 
@@ -209,7 +215,12 @@ int monitor(const loader::Driver &driver, state::Store &store, state::Record &re
   if (options.remove) {
     forget();
   } else {
-    store.save(record);
+    try {
+      store.save(record);
+    } catch (const state::StoreError &e) {
+      // berth rm -f took the container away meanwhile.
+      spdlog::warn("recording the exit of container {}: {}", record.name, e.what());
+    }
   }
   return status;
 }

@@ -1,9 +1,9 @@
 #include "runtime/process_setup.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <berth/sdk/in_root.hpp>
 
 #include <fmt/format.h>
 #include <cerrno>
@@ -108,12 +108,14 @@ bool read_file_in_root(const std::string &rootfs, const std::string &path, std::
   int root_fd = open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return false;
   Fd root(root_fd);
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(syscall(SYS_openat2, root.get(), path.c_str(), &how, sizeof(how)));
-  if (fd < 0) return false;
-  Fd file(fd);
+  // Opened inside the root (no symlink or magic link out), then only read
+  // if it is a regular file: a FIFO or device in a hostile rootfs must not
+  // hang or feed the lookup.
+  Fd at(sdk::open_in_root(root.get(), path.c_str(), sdk::InRootCreate::none));
+  struct stat st;
+  if (at.get() < 0 || fstat(at.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  Fd file(open(sdk::FdPath(at.get()).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (file.get() < 0) return false;
   out->clear();
   char buf[4096];
   for (;;) {

@@ -20,8 +20,9 @@ class ResolveError : public std::runtime_error {
 
 ResolvedProcess resolve_process(const spec::Spec &spec);
 
-// Reads a file inside `rootfs` without following any symlink out of it
-// (openat2 RESOLVE_IN_ROOT). Returns false when it does not exist.
+// Reads a regular file inside `rootfs` without following any symlink out of
+// it (sdk::open_in_root). Returns false when it does not exist or is not a
+// regular file.
 bool read_file_in_root(const std::string &rootfs, const std::string &path, std::string *out);
 
 }  // namespace berth::runtime

@@ -21,10 +21,12 @@ void walk_one(Walker &w, const Field &f, std::vector<std::pair<std::string, std:
   if (f.value.IsMap()) {
     for (const Field &entry : w.entries(f, {})) {
       const std::string &key = entry.anchor.Scalar();
-      if (key.empty() || key.find('=') != std::string::npos) {
+      if (key.empty() || key.find('=') != std::string::npos ||
+          key.find('\0') != std::string::npos) {
         // The list form splits at the first '='; a key holding one could
         // not be written back.
-        w.error(entry.anchor, f.path + ": '" + key + "' is not an option name (empty or with '=')");
+        w.error(entry.anchor, f.path + ": '" + key +
+                                  "' is not an option name (empty, or with '=' or a NUL byte)");
         continue;
       }
       if (entry.value.IsNull()) {

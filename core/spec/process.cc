@@ -1,4 +1,8 @@
 // process: {args, env, cwd, user, tty, stdin}.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -20,6 +24,55 @@ bool valid_env_name(std::string_view name) {
 }
 
 const char *kEnvNameRule = "letters, digits and _, not starting with a digit";
+
+// The kernel's limits on what execve(2) takes, checked here once for every
+// driver (each would otherwise fail in its own way, or not say why).
+// MAX_ARG_STRLEN: one string with its NUL, 32 pages.
+std::size_t max_arg_strlen() {
+  long page = ::sysconf(_SC_PAGESIZE);
+  return static_cast<std::size_t>(page > 0 ? page : 4096) * 32;
+}
+
+// All strings and their pointers: a quarter of the stack limit, at most
+// three quarters of 8 MiB, at least ARG_MAX (128 KiB): fs/exec.c,
+// bprm_stack_limits().
+std::size_t exec_size_limit() {
+  constexpr std::size_t kArgMax = 128 * 1024, kCap = 6 * 1024 * 1024;
+  rlimit stack{};
+  std::size_t quarter = kCap;
+  if (::getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur != RLIM_INFINITY)
+    quarter = static_cast<std::size_t>(stack.rlim_cur / 4);
+  return std::max(std::min(quarter, kCap), kArgMax);
+}
+
+// Room kept for what berth and the drivers add to the process: PATH, HOME,
+// HOSTNAME, TERM, an init's own arguments, the program's path.
+constexpr std::size_t kExecReserve = 4096;
+
+// One argument or variable longer than the kernel takes.
+bool too_long(Walker &w, const Field &item, const std::string &text, const char *what) {
+  if (text.size() < max_arg_strlen()) return false;
+  w.error(item, std::to_string(text.size()) + " bytes; the kernel takes at most " +
+                    std::to_string(max_arg_strlen() - 1) + " bytes in one " + what +
+                    " (MAX_ARG_STRLEN, " + std::to_string(max_arg_strlen() / 1024) +
+                    " KiB with its NUL): pass large data in a file (a bind mount) instead");
+  return true;
+}
+
+void check_exec_size(Walker &w, const Field &f, const Process &p) {
+  std::size_t total = (std::max<std::size_t>(p.args.size(), 1) + p.env.size()) * sizeof(char *);
+  for (const auto *list : {&p.args, &p.env})
+    for (const std::string &s : *list) total += s.size() + 1;
+  const std::size_t limit = exec_size_limit();
+  if (total + kExecReserve <= limit) return;
+  w.error(f, "args and env take " + std::to_string(total) +
+                 " bytes (strings and pointers); the kernel starts a program with at most " +
+                 std::to_string(limit) +
+                 " here (ARG_MAX: a quarter of the stack limit, `ulimit -s`, at most 6 MiB), of "
+                 "which berth keeps " +
+                 std::to_string(kExecReserve) +
+                 " for what it adds: shorten them or pass the data in a file (a bind mount)");
+}
 
 // A user or group part: a numeric id below 2^32-1, or a name such as
 // "www-data" (resolved against the rootfs later).
@@ -76,6 +129,7 @@ void walk_args(Walker &w, const Field &f, std::vector<std::string> &out) {
       w.error(item, "the program name is empty");
       continue;
     }
+    if (too_long(w, item, *arg, "argument")) continue;
     out.push_back(*arg);
   }
 }
@@ -96,7 +150,9 @@ void walk_env(Walker &w, const Field &f, std::vector<std::string> &out) {
         continue;
       }
       auto value = w.string(entry, "a string value");
-      if (value) out.push_back(name + "=" + *value);
+      if (!value) continue;
+      std::string kv = name + "=" + *value;
+      if (!too_long(w, entry, kv, "variable (NAME=VALUE)")) out.push_back(std::move(kv));
     }
     return;
   }
@@ -122,6 +178,7 @@ void walk_env(Walker &w, const Field &f, std::vector<std::string> &out) {
                         std::to_string(seen->second) + ")");
       continue;
     }
+    if (too_long(w, item, *text, "variable (NAME=VALUE)")) continue;
     out.push_back(*text);
   }
 }
@@ -166,6 +223,7 @@ void walk_process(Walker &w, const Field &f, Process &out) {
       out.stdin_open = w.boolean(entry);
     }
   }
+  check_exec_size(w, f, out);
 }
 
 }  // namespace berth::spec

@@ -4,6 +4,7 @@
 #include "spec/spec.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -41,6 +42,16 @@ bool valid_hostname(std::string_view name) {
     if (dot == std::string_view::npos) return true;
     start = dot + 1;
   }
+}
+
+// "/" itself, or a path that leads there (a symbolic link, a bind mount of
+// /): running on it would hand the container the host's files.
+bool is_host_root(const std::string &path) {
+  if (path == "/") return true;
+  struct stat root {};
+  struct stat at {};
+  return ::stat("/", &root) == 0 && ::stat(path.c_str(), &at) == 0 && root.st_dev == at.st_dev &&
+         root.st_ino == at.st_ino;
 }
 
 void walk_version(Walker &w, const Field &f, Spec &out) {
@@ -83,6 +94,13 @@ void walk_top(Walker &w, const YAML::Node &doc, Spec &out) {
         continue;
       }
       out.rootfs = w.resolve(*rootfs);
+      if (is_host_root(out.rootfs)) {
+        w.error(entry, "'" + *rootfs + "' is the host's own root directory" +
+                           (out.rootfs == "/" ? "" : " (" + out.rootfs + " leads to /)") +
+                           "; a container needs a root filesystem of its own (scripts/"
+                           "make-rootfs.sh DIR builds a busybox one)");
+        out.rootfs.clear();
+      }
     } else if (key == "process") {
       walk_process(w, entry, out.process);
     } else if (key == "hostname") {

@@ -135,7 +135,17 @@ std::vector<Field> Walker::items(const Field &list) {
 }
 
 std::optional<std::string> Walker::string(const Field &f, std::string_view expected) {
-  if (f.value.IsScalar()) return f.value.Scalar();
+  if (f.value.IsScalar()) {
+    // A "\0" escape in a double-quoted YAML string: the kernel takes every
+    // string up to its first NUL, so the rest would be dropped unseen.
+    const std::string &text = f.value.Scalar();
+    if (const std::size_t nul = text.find('\0'); nul != std::string::npos) {
+      error(f, "contains a NUL byte (\\0) at offset " + std::to_string(nul) +
+                   "; no argument, variable or path can hold one: remove it");
+      return std::nullopt;
+    }
+    return text;
+  }
   error(f, "expected " + std::string(expected) + ", found " + describe(f.value));
   return std::nullopt;
 }

@@ -18,16 +18,19 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
 
+#include "state/locks.h"
+#include "state/record_json.h"
+
 namespace berth::state {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
+
+constexpr std::chrono::milliseconds kStoreLockWait{10'000};
 
 std::string random_id() {
   unsigned char bytes[32];
@@ -51,59 +54,23 @@ bool valid_name(const std::string &name) {
   return std::isalnum(static_cast<unsigned char>(name[0]));
 }
 
-json to_json(const Record &r) {
-  json j{{"id", r.id},
-         {"name", r.name},
-         {"driver", r.driver},
-         {"status", r.status},
-         {"pid", r.pid},
-         {"monitor_pid", r.monitor_pid},
-         {"created_at", r.created_at},
-         {"started_at", r.started_at},
-         {"finished_at", r.finished_at},
-         {"oom_killed", r.oom_killed},
-         {"detached", r.detached},
-         {"remove_on_exit", r.remove_on_exit},
-         {"rootfs", r.rootfs},
-         {"args", r.args},
-         {"spec", r.spec_yaml}};
-  j["exit_code"] = r.exit_code ? json(*r.exit_code) : json(nullptr);
-  j["signal"] = r.signal ? json(*r.signal) : json(nullptr);
-  return j;
-}
-
-Record from_json(const json &j) {
-  Record r;
-  r.id = j.value("id", "");
-  r.name = j.value("name", "");
-  r.driver = j.value("driver", "");
-  r.status = j.value("status", "created");
-  r.pid = j.value("pid", int64_t{0});
-  r.monitor_pid = j.value("monitor_pid", int64_t{0});
-  r.created_at = j.value("created_at", "");
-  r.started_at = j.value("started_at", "");
-  r.finished_at = j.value("finished_at", "");
-  if (j.contains("exit_code") && !j["exit_code"].is_null()) r.exit_code = j["exit_code"].get<int>();
-  if (j.contains("signal") && !j["signal"].is_null()) r.signal = j["signal"].get<int>();
-  r.oom_killed = j.value("oom_killed", false);
-  r.detached = j.value("detached", false);
-  r.remove_on_exit = j.value("remove_on_exit", false);
-  r.rootfs = j.value("rootfs", "");
-  r.args = j.value("args", std::vector<std::string>{});
-  r.spec_yaml = j.value("spec", "");
-  return r;
-}
-
 // Holds an exclusive flock on <containers>/.lock: a named creation checks
 // the name and takes it without racing another berth.
+// Bounded: a holder that is stuck gets named instead of waited on for ever.
 class StoreLock {
  public:
   explicit StoreLock(const std::string &path) {
     fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) throw StoreError(fmt::format("open({}): {}", path, std::strerror(errno)));
-    while (flock(fd_, LOCK_EX) < 0) {
-      if (errno != EINTR)
-        throw StoreError(fmt::format("flock({}): {}", path, std::strerror(errno)));
+    if (!flock_within(fd_, LOCK_EX, kStoreLockWait)) {
+      int e = errno;
+      std::string holder = e == EWOULDBLOCK ? describe_holder(fd_) : "";
+      close(fd_);
+      if (e != EWOULDBLOCK) throw StoreError(fmt::format("flock({}): {}", path, std::strerror(e)));
+      throw StoreError(fmt::format(
+          "the store's lock {} is {} for over {} s (it is held while a named container is "
+          "created); try again, or end that process if it is stuck",
+          path, holder, kStoreLockWait.count() / 1000));
     }
   }
   ~StoreLock() { close(fd_); }
@@ -204,13 +171,27 @@ bool ftruncate_at(int dirfd, const char *name) {
   return true;
 }
 
-// A spare skeleton renamed to `path`; false when none is left.
-bool claim_spare(const std::string &root, const std::string &path) {
-  for (int k = 0; k < kSpareDirs; ++k)
-    if (renameat2(AT_FDCWD, spare_dir(root, k).c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) ==
+// A spare skeleton claimed under a private name in the spare area (where
+// no listing looks), so that its record is written in full before any
+// other berth can read it; "" when none is left.
+std::string claim_spare(const std::string &root) {
+  for (int k = 0; k < kSpareDirs; ++k) {
+    std::string mine = fmt::format("{}/spare/.new-{}-{}", root, getpid(), k);
+    if (renameat2(AT_FDCWD, spare_dir(root, k).c_str(), AT_FDCWD, mine.c_str(), RENAME_NOREPLACE) ==
         0)
-      return true;
-  return false;
+      return mine;
+  }
+  return "";
+}
+
+// Writes `text` over the file `path` (the claimed spare's emptied record).
+bool write_in_place(const std::string &path, const std::string &text, bool truncate) {
+  int f = open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (truncate ? O_TRUNC : 0),
+               0600);
+  if (f < 0) return false;
+  bool ok = write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(f);
+  return ok;
 }
 
 // Empties the directory `path` (out of every other berth's sight by now)
@@ -253,8 +234,16 @@ bool take_away(const std::string &root, const std::string &path, std::string *ta
 
 // A taken-away container directory, emptied, into a free spare slot;
 // deleted when there is none or it is not a skeleton.
+// A directory whose lock someone still holds (a child of a monitor that
+// died, with the descriptor it inherited) would lock out the next
+// container's monitor: it is deleted instead.
+bool lock_is_free(const std::string &path) {
+  sdk::UniqueFd fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  return fd && flock(fd.get(), LOCK_EX | LOCK_NB) == 0;
+}
+
 void recycle(const std::string &root, const std::string &taken) {
-  if (empty_to_skeleton(taken))
+  if (empty_to_skeleton(taken) && lock_is_free(taken))
     for (int k = 0; k < kSpareDirs; ++k)
       if (renameat2(AT_FDCWD, taken.c_str(), AT_FDCWD, spare_dir(root, k).c_str(),
                     RENAME_NOREPLACE) == 0)
@@ -318,33 +307,34 @@ void Store::create(Record &record) {
             "choose another name",
             record.name, other.id.substr(0, 12), record.name));
   }
-  bool recycled = false;
-  for (;;) {
+  // A recycled spare gets its record before it takes the container's name
+  // (a listing never sees it half-written); a new directory gets it by an
+  // atomic replace after its mkdir (a listing skips a directory without
+  // one).
+  const bool unnamed = record.name.empty();
+  record.created_at = now_rfc3339();
+  std::string spare = claim_spare(root_);
+  for (bool rewrite = false;; rewrite = true) {
     record.id = random_id();
-    if ((recycled = claim_spare(root_, container_dir(record.id)))) break;
+    if (unnamed) record.name = record.id.substr(0, 12);
+    if (!spare.empty()) {
+      if (write_in_place(spare + "/state.json", record_to_text(record), rewrite) &&
+          renameat2(AT_FDCWD, spare.c_str(), AT_FDCWD, container_dir(record.id).c_str(),
+                    RENAME_NOREPLACE) == 0)
+        return;
+      if (errno == EEXIST) continue;
+      remove_tree(spare);  // not usable: fall back to a new directory
+      spare.clear();
+    }
     if (mkdir(container_dir(record.id).c_str(), 0700) == 0) break;
     if (errno != EEXIST)
       throw StoreError(
           fmt::format("mkdir({}): {}", container_dir(record.id), std::strerror(errno)));
   }
-  if (record.name.empty()) record.name = record.id.substr(0, 12);
-  if (!recycled && mkdir(driver_state_dir(record.id).c_str(), 0700) != 0) {
+  if (mkdir(driver_state_dir(record.id).c_str(), 0700) != 0) {
     int e = errno;
     rmdir(container_dir(record.id).c_str());
     throw StoreError(fmt::format("mkdir({}): {}", driver_state_dir(record.id), std::strerror(e)));
-  }
-  record.created_at = now_rfc3339();
-  if (recycled) {
-    // The spare's emptied state.json, written in place: nobody has read
-    // this record yet (a listing that catches it half-written skips it).
-    std::string path = container_dir(record.id) + "/state.json";
-    std::string text = to_json(record).dump(2) + "\n";
-    int f = open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (f >= 0) {
-      bool ok = write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-      close(f);
-      if (ok) return;
-    }
   }
   save(record);
 }
@@ -352,33 +342,34 @@ void Store::create(Record &record) {
 void Store::save(const Record &record) const {
   std::string path = container_dir(record.id) + "/state.json";
   berth_error err{};
-  if (sdk::replace_file(path, to_json(record).dump(2) + "\n", 0600, &err) != BERTH_OK)
+  if (sdk::replace_file(path, record_to_text(record), 0600, &err) != BERTH_OK)
     throw StoreError(err.message);
 }
 
 Record Store::load(const std::string &id) const {
   std::string path = container_dir(id) + "/state.json";
-  std::ifstream in(path);
-  if (!in) throw StoreError(fmt::format("no such container: {}", id));
-  try {
-    return from_json(json::parse(in));
-  } catch (const json::exception &e) {
-    throw StoreError(fmt::format("{}: corrupt state file: {}", path, e.what()));
+  std::string text;
+  berth_error err{};
+  if (sdk::read_file(path, &text, &err) != BERTH_OK) {
+    if (err.sys_errno == ENOENT || err.sys_errno == ENOTDIR)
+      throw StoreError(fmt::format("no such container: {}", id));
+    throw StoreError(err.message);
   }
+  return record_from_text(text, id);
 }
 
+// Every container directory with a record, damaged ones included (a
+// directory without one is still being created: skipped).
 std::vector<Record> Store::list() const {
   std::vector<Record> out;
   std::error_code ec;
-  if (!fs::is_directory(containers_dir(), ec)) return out;
   for (const auto &entry : fs::directory_iterator(containers_dir(), ec)) {
-    if (!entry.is_directory()) continue;
     std::string id = entry.path().filename().string();
-    if (!fs::exists(entry.path() / "state.json")) continue;
+    if (id.empty() || id[0] == '.' || !entry.is_directory(ec)) continue;
     try {
       out.push_back(load(id));
     } catch (const StoreError &) {
-      // A record being written by a racing berth: skip it in listings.
+      // No record (yet), or removed meanwhile.
     }
   }
   std::sort(out.begin(), out.end(),
@@ -400,12 +391,13 @@ Record Store::resolve(const std::string &key) const {
       fmt::format("'{}' matches {} containers; give more of the id", key, matches.size()));
 }
 
-bool Store::monitor_alive(const std::string &id) const {
-  int fd = open(monitor_lock(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool alive = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  close(fd);
-  return alive;
+pid_t Store::monitor_pid(const std::string &id) const {
+  sdk::UniqueFd fd(open(monitor_lock(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return 0;
+  if (flock(fd.get(), LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK) return 0;
+  pid_t holder = exclusive_flock_holder(fd.get());
+  if (holder == 0) return -1;
+  return process_has_open(holder, fd.get()) ? holder : 0;
 }
 
 // The field sigevent(7) documents for SIGEV_THREAD_ID; this glibc names it
@@ -421,11 +413,14 @@ void wake_only(int) {}
 // A finished container's directory may be recycled for the next container
 // (recycle() above), whose monitor then holds the same lock: the wait wakes
 // every 100 ms and ends as soon as `id`'s directory is no longer the one it
-// waits on.
-void Store::wait_for_monitor(const std::string &id) const {
+// waits on, or the monitor that held the lock has died (a child of it may
+// hold the lock on through an inherited descriptor), or the time is up.
+MonitorWait Store::wait_for_monitor(const std::string &id,
+                                    std::optional<std::chrono::milliseconds> timeout) const {
   const std::string path = monitor_lock(id);
   int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
+  if (fd < 0) return MonitorWait::finished;
+  const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::hours(0));
   struct stat waited {};
   fstat(fd, &waited);
   // A timer that interrupts this thread's flock (SIGALRM to this thread
@@ -447,15 +442,26 @@ void Store::wait_for_monitor(const std::string &id) const {
   bool timed = timer_create(CLOCK_MONOTONIC, &to_me, &timer) == 0;
   itimerspec every{{0, 100'000'000}, {0, 100'000'000}};
   if (timed) timer_settime(timer, 0, &every, nullptr);
+  MonitorWait result = MonitorWait::finished;
   while (flock(fd, LOCK_SH) != 0 && errno == EINTR) {
     struct stat now {};
     if (stat(path.c_str(), &now) != 0 || now.st_ino != waited.st_ino || now.st_dev != waited.st_dev)
       break;  // removed, or another container's directory by now
+    pid_t holder = exclusive_flock_holder(fd);
+    if (holder > 0 && !process_has_open(holder, fd)) {
+      result = MonitorWait::gone;
+      break;
+    }
+    if (timeout && std::chrono::steady_clock::now() >= deadline) {
+      result = MonitorWait::timed_out;
+      break;
+    }
   }
   if (timed) timer_delete(timer);
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   sigaction(SIGALRM, &previous, nullptr);
   close(fd);
+  return result;
 }
 
 void Store::remove(const std::string &id, sdk::UniqueFd *lock) const {

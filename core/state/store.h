@@ -3,7 +3,10 @@
 // command other than the monitor reads it; no daemon is involved.
 #pragma once
 
+#include <sys/types.h>
 #include <berth/sdk/fd.hpp>
+
+#include <chrono>
 
 #include <cstdint>
 #include <optional>
@@ -36,6 +39,20 @@ struct Record {
   std::string rootfs;
   std::vector<std::string> args;
   std::string spec_yaml;  // the normalized spec the container was started from
+
+  // A damaged state.json (truncated, garbled, wrongly typed): why, in a
+  // line, and the fields that could not be read (left at their defaults).
+  // The container is then shown as `unknown`; rm -f still removes it.
+  std::string damage;
+  std::vector<std::string> unreadable;
+  bool damaged() const { return !damage.empty(); }
+};
+
+// How a wait for a container's monitor ended.
+enum class MonitorWait {
+  finished,   // it let go of its lock (or the container was removed)
+  gone,       // its process died; the lock may live on in a child's inherited descriptor
+  timed_out,  // it still runs
 };
 
 class Store {
@@ -55,6 +72,8 @@ class Store {
   // name when empty). Refuses a name already taken.
   void create(Record &record);
   void save(const Record &record) const;  // atomic (sdk::replace_file)
+  // The record of `id`, damaged or not (see Record::damage); StoreError
+  // when there is no such container.
   Record load(const std::string &id) const;
   // An id, a unique id prefix or a name.
   Record resolve(const std::string &id_or_name) const;
@@ -65,10 +84,16 @@ class Store {
   // other berths' sight, before the directory is emptied.
   void remove(const std::string &id, sdk::UniqueFd *lock = nullptr) const;
 
-  // Is the monitor of `id` still running? It holds monitor_lock for its life.
-  bool monitor_alive(const std::string &id) const;
-  // Blocks until the monitor of `id` has finished.
-  void wait_for_monitor(const std::string &id) const;
+  // The pid of the monitor of `id` while it runs (it holds monitor_lock
+  // for its life), -1 when the lock is held by a process /proc/locks does
+  // not name, 0 when there is no monitor. A monitor that died (SIGKILL)
+  // while a child of its kept the lock counts as none.
+  pid_t monitor_pid(const std::string &id) const;
+  bool monitor_alive(const std::string &id) const { return monitor_pid(id) != 0; }
+  // Blocks until the monitor of `id` has finished or died, or `timeout`
+  // (none: no limit) has passed.
+  MonitorWait wait_for_monitor(
+      const std::string &id, std::optional<std::chrono::milliseconds> timeout = std::nullopt) const;
 
   static std::string now_rfc3339();
 

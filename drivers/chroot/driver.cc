@@ -1,7 +1,10 @@
 // The chroot driver's table: chroot(2) into the rootfs, cgroup limits, no
 // namespaces at all (the process shares the host's pids, network, hostname,
 // IPC and mount table; the mounts it needs are made in the host namespace
-// and always undone).
+// and always undone). It isolates nothing: root in the container is root
+// on the host (chroot is no boundary for root). What it does guarantee:
+// no descriptor of berth's or the caller's reaches the process, every path
+// inside the rootfs resolves inside it, and no_new_privs is on by default.
 #include <berth/driver.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -25,7 +28,7 @@ constexpr uint64_t kFeatures =
     BERTH_FEATURE_TTY | BERTH_FEATURE_STDIN | BERTH_FEATURE_SEPARATE_STDERR |
     BERTH_FEATURE_BIND_MOUNTS | BERTH_FEATURE_READONLY_MOUNTS | BERTH_FEATURE_READONLY_ROOTFS |
     BERTH_FEATURE_NETWORK_HOST | BERTH_FEATURE_USER_SWITCH | BERTH_FEATURE_PIDS_LISTING |
-    BERTH_FEATURE_OOM_REPORT | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV;
+    BERTH_FEATURE_OOM_REPORT | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV | BERTH_FEATURE_NO_NEW_PRIVS;
 
 // Effective capabilities of this process (CapEff in /proc/self/status).
 uint64_t effective_caps() {
@@ -91,7 +94,7 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   if (int32_t rc = mounts.setup(plan, on_mount, err)) return rc;
 
   sdk::Child child;
-  if (int32_t rc = launch(plan, stdio, &cgroup, &child, err)) return rc;
+  if (int32_t rc = launch(plan, mounts.root_fd(), stdio, &cgroup, &child, err)) return rc;
   rec.pid = child.pid();
   if (int32_t rc = sdk::process_start_time(child.pid(), &rec.start_time, err)) return rc;
   rec.phase = "running";
@@ -203,12 +206,11 @@ int32_t state(const berth_container *c, berth_container_state *out, berth_error 
 
 int32_t destroy(const berth_container *c, berth_error *err) {
   Record rec;
-  int32_t rc = read_record(c, &rec, err);
-  if (rc == BERTH_E_NO_CONTAINER) {
-    *err = berth_error{};
-    return BERTH_OK;  // already gone
-  }
-  if (rc != BERTH_OK) return rc;
+  // Without a readable record (already destroyed, or damaged) the id alone
+  // finds what is left; the damaged record then goes with it.
+  const bool by_id = read_record(c, &rec, err) != BERTH_OK;
+  if (by_id && record_from_id(c, &rec, err) != BERTH_OK)
+    return sdk::wrap(err, std::string("destroy container ") + c->id + " by its id");
   int32_t first = BERTH_OK;
   berth_error step{};
   auto note = [&](int32_t r) {
@@ -232,6 +234,7 @@ int32_t destroy(const berth_container *c, berth_error *err) {
   mounts.adopt(rec.mounts, rec.root);
   note(mounts.undo(&step));
   if (first != BERTH_OK) return sdk::wrap(err, std::string("destroy container ") + c->id);
+  if (by_id) return remove_record(c, err);
   // Keep the pid so a monitor that has not reached wait() yet can still
   // reap its child; nothing else is left to undo.
   rec.phase = "destroyed";
@@ -246,7 +249,9 @@ const berth_driver kDriver = {
     sizeof(berth_driver),
     "chroot",
     "0.1.0",
-    "chroot(2) into the rootfs with cgroup limits; no namespaces (host network, pids, hostname)",
+    "chroot(2) into the rootfs with cgroup limits; isolates nothing: no namespaces (host "
+    "network, pids, hostname, mounts), no capability drop, no seccomp; root in the container "
+    "is root on the host",
     kFeatures,
     BERTH_NETWORK_HOST,
     0,

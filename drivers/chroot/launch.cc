@@ -1,17 +1,19 @@
 // Starting the container process. Parent and child talk over a SyncPipe:
 // the child is born in the cgroup2 directory (if any), enters the v1 ones
 // itself, waits for the parent's "go" (it may still have to move it, on an
-// old kernel), then runs its checklist (session, stdio, chroot, cwd,
-// groups/gid/uid, fds) and execs.
+// old kernel), then runs its checklist (session, stdio, cwd and chroot by
+// descriptor, groups/gid/uid, no_new_privs, fds) and execs.
 // Any failure in the child travels back as a berth_error; the pipe closing
 // on exec (it is close-on-exec) tells the parent the command runs.
 #include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/fd.hpp>
+#include <berth/sdk/in_root.hpp>
 
 #include <cstdarg>
 #include <cstdio>
@@ -29,6 +31,7 @@ namespace {
 // calls run (the parent may have other threads).
 struct ChildArgs {
   const Plan *plan;
+  int root_fd;  // RootfsMounts::root_fd()
   const berth_stdio *stdio;
   std::vector<char *> argv, envp;
   std::vector<gid_t> groups;
@@ -90,11 +93,19 @@ int32_t exec_error_code(int errnum) {
   if (p.tty && ::ioctl(0, TIOCSCTTY, 0) != 0)
     child_fail(sync, BERTH_E_SYSTEM, errno, "ioctl(TIOCSCTTY, stdin)");
 
-  if (::chdir(p.root.c_str()) != 0)
-    child_fail(sync, BERTH_E_SYSTEM, errno, "chdir(%s)", p.root.c_str());
+  // The cwd is opened inside the root (no symlink out, no magic link such
+  // as /proc/self/fd/N naming a descriptor of berth's or the caller's) and
+  // entered by descriptor; so is the root.
+  int cwd = sdk::open_in_root(a.root_fd, p.cwd.c_str(), sdk::InRootCreate::none);
+  if (cwd < 0)
+    child_fail(sync, BERTH_E_INVALID, -cwd, "process.cwd: open %s inside the rootfs",
+               p.cwd.c_str());
+  if (::fchdir(a.root_fd) != 0)
+    child_fail(sync, BERTH_E_SYSTEM, errno, "fchdir(%s)", p.root.c_str());
   if (::chroot(".") != 0) child_fail(sync, BERTH_E_SYSTEM, errno, "chroot(%s)", p.root.c_str());
-  if (::chdir(p.cwd.c_str()) != 0)
-    child_fail(sync, BERTH_E_INVALID, errno, "process.cwd: chdir(%s)", p.cwd.c_str());
+  if (::fchdir(cwd) != 0)
+    child_fail(sync, BERTH_E_INVALID, errno, "process.cwd: fchdir(%s)", p.cwd.c_str());
+  ::close(cwd);
 
   // Groups, then gid, then uid (after setuid the others are no longer
   // allowed), each verified.
@@ -114,8 +125,14 @@ int32_t exec_error_code(int errnum) {
     child_fail(sync, BERTH_E_SYSTEM, 0, "setgroups: %d supplementary groups, wanted %zu",
                ::getgroups(0, nullptr), a.groups.size());
 
-  // Nothing of the monitor's leaks in: only 0..2 and the (close-on-exec)
-  // report channel stay.
+  // A setuid binary must not make this user root (the host's root: there
+  // is no user namespace), unless the spec allows new privileges.
+  if (p.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    child_fail(sync, BERTH_E_SYSTEM, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+
+  // Last before exec, after everything that opened descriptors: nothing of
+  // the monitor's (state dir, cgroup directories, the root) or the caller's
+  // leaks in. Only 0..2 and the (close-on-exec) report channel stay.
   sdk::close_from(3, sync.fd());
 
   environ = const_cast<char **>(a.envp.data());  // execvpe searches this PATH
@@ -126,9 +143,9 @@ int32_t exec_error_code(int errnum) {
 
 }  // namespace
 
-int32_t launch(const Plan &plan, const berth_stdio *stdio, sdk::Cgroup *cgroup, sdk::Child *child,
-               berth_error *err) {
-  ChildArgs a{&plan, stdio, {}, {}, {}};
+int32_t launch(const Plan &plan, int root_fd, const berth_stdio *stdio, sdk::Cgroup *cgroup,
+               sdk::Child *child, berth_error *err) {
+  ChildArgs a{&plan, root_fd, stdio, {}, {}, {}};
   for (const auto &s : plan.args) a.argv.push_back(const_cast<char *>(s.c_str()));
   a.argv.push_back(nullptr);
   for (const auto &s : plan.env) a.envp.push_back(const_cast<char *>(s.c_str()));

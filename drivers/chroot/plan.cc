@@ -1,9 +1,15 @@
 // Spec -> Plan: every check and path resolution happens here, before start
 // touches anything, so bad input leaves nothing behind.
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
+#include <berth/sdk/in_root.hpp>
+
+#include <cstddef>
+#include <cstring>
 
 #include "chroot.hpp"
 
@@ -13,13 +19,32 @@ using sdk::fail;
 
 namespace {
 
-bool is_directory(const std::string &path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+// What `path` (inside the container) is below `root_fd` now: nothing yet
+// (ENOENT: start creates it), or an open that failed (a magic link such as
+// /proc/self/fd/N, a component that is a file...). *st is filled when it
+// exists. Returns 0 or the errno.
+int stat_in_root(int root_fd, const std::string &path, struct stat *st) {
+  sdk::UniqueFd fd(sdk::open_in_root(root_fd, path.c_str(), sdk::InRootCreate::none));
+  if (fd.get() < 0) return -fd.release();
+  return ::fstat(fd.get(), st) == 0 ? 0 : errno;
 }
 
-int32_t plan_bind(const Plan &plan, const berth_mount &m, size_t index, BindPlan *out,
-                  berth_error *err) {
+bool same_file(const struct stat &a, const struct stat &b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// The message for a path inside the rootfs that cannot be opened there.
+int32_t fail_in_root(berth_error *err, const std::string &field, const std::string &path,
+                     int errnum) {
+  return fail(err, BERTH_E_INVALID,
+              "%s '%s': cannot be opened inside the rootfs: %s (symlinks resolve inside the "
+              "rootfs; /proc/self/fd/N and other magic links are refused)",
+              field.c_str(), path.c_str(), std::strerror(errnum));
+}
+
+int32_t plan_bind(int rootfs_fd, const struct stat &root_st, const berth_mount &m, size_t index,
+                  BindPlan *out, berth_error *err) {
+  std::string field = "mounts[" + std::to_string(index) + "].destination";
   if (m.source == nullptr || m.source[0] != '/')
     return fail(err, BERTH_E_INVALID, "mounts[%zu].source '%s' must be an absolute host path",
                 index, m.source ? m.source : "");
@@ -35,13 +60,21 @@ int32_t plan_bind(const Plan &plan, const berth_mount &m, size_t index, BindPlan
   out->destination = m.destination;
   out->readonly = (m.flags & BERTH_MOUNT_READONLY) != 0;
   out->directory = S_ISDIR(st.st_mode);
-  if (sdk::resolve_in_root(plan.rootfs, m.destination, &out->target, err) != BERTH_OK)
-    return sdk::wrap(err, "mounts[" + std::to_string(index) + "].destination");
-  if (out->target == plan.rootfs)
+  struct stat dst;
+  int e = stat_in_root(rootfs_fd, m.destination, &dst);
+  if (e == ENOENT) return BERTH_OK;  // created at start
+  if (e != 0) return fail_in_root(err, field, m.destination, e);
+  if (same_file(dst, root_st))
     return fail(err, BERTH_E_INVALID,
                 "mounts[%zu].destination '%s' is the container's root: bind below it", index,
                 m.destination);
-  out->target = plan.root + out->target.substr(plan.rootfs.size());
+  if (S_ISDIR(dst.st_mode) != out->directory)
+    return fail(err, BERTH_E_INVALID,
+                "mounts[%zu].destination '%s' is %s in the rootfs but the source %s is %s: bind "
+                "a %s onto a %s",
+                index, m.destination, S_ISDIR(dst.st_mode) ? "a directory" : "not a directory",
+                m.source, out->directory ? "a directory" : "a file",
+                out->directory ? "directory" : "file", out->directory ? "directory" : "file");
   return BERTH_OK;
 }
 
@@ -50,9 +83,10 @@ int32_t plan_bind(const Plan &plan, const berth_mount &m, size_t index, BindPlan
 int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, berth_error *err) {
   if (c == nullptr || c->id == nullptr || c->state_dir == nullptr)
     return fail(err, BERTH_E_INVALID, "container id and state_dir are required");
-  if (spec == nullptr || spec->struct_size < sizeof(berth_spec))
+  // A core older than the security flags sends a spec that ends before them.
+  if (spec == nullptr || spec->struct_size < offsetof(berth_spec, security_flags))
     return fail(err, BERTH_E_INVALID, "spec struct_size %u is smaller than this driver's %zu",
-                spec ? spec->struct_size : 0u, sizeof(berth_spec));
+                spec ? spec->struct_size : 0u, offsetof(berth_spec, security_flags));
   Plan p;
   p.id = c->id;
   bool id_ok = !p.id.empty() && p.id.size() <= 64;
@@ -89,8 +123,11 @@ int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, b
   if (p.rootfs == "/")
     return fail(err, BERTH_E_INVALID,
                 "rootfs must not be the host's / (chroot into it is no container)");
-  if (!is_directory(p.rootfs))
-    return fail(err, BERTH_E_INVALID, "rootfs %s is not a directory", p.rootfs.c_str());
+  sdk::UniqueFd rootfs_fd(::open(real, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  struct stat root_st;
+  if (!rootfs_fd || ::fstat(rootfs_fd.get(), &root_st) != 0)
+    return fail(err, BERTH_E_INVALID, "rootfs %s: %s%s", p.rootfs.c_str(), std::strerror(errno),
+                errno == ENOTDIR ? " (give a directory)" : "");
   p.root = std::string(kMountBase) + "/" + p.id;
 
   if (spec->args_count < 1 || spec->args == nullptr || spec->args[0] == nullptr ||
@@ -105,10 +142,19 @@ int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, b
     p.env.emplace_back(e);
   }
 
-  p.cwd = spec->cwd ? spec->cwd : "/";
-  if (sdk::resolve_in_root(p.rootfs, p.cwd, &p.cwd_host, err) != BERTH_OK)
-    return sdk::wrap(err, "process.cwd");
-  p.cwd_host = p.root + p.cwd_host.substr(p.rootfs.size());
+  // The cwd is only checked here; start creates it inside the root and the
+  // child enters it by descriptor (never chdir to a string that could name
+  // /proc/self/fd/N, a descriptor of berth's or the caller's).
+  p.cwd = spec->cwd && spec->cwd[0] != '\0' ? spec->cwd : "/";
+  if (p.cwd[0] != '/')
+    return fail(err, BERTH_E_INVALID,
+                "process.cwd '%s' must be an absolute path inside the container", p.cwd.c_str());
+  struct stat cwd_st;
+  if (int e = stat_in_root(rootfs_fd.get(), p.cwd, &cwd_st); e != 0 && e != ENOENT)
+    return fail_in_root(err, "process.cwd", p.cwd, e);
+  else if (e == 0 && !S_ISDIR(cwd_st.st_mode))
+    return fail(err, BERTH_E_INVALID, "process.cwd '%s' is not a directory in the rootfs",
+                p.cwd.c_str());
 
   p.uid = spec->uid;
   p.gid = spec->gid;
@@ -117,15 +163,17 @@ int32_t make_plan(const berth_container *c, const berth_spec *spec, Plan *out, b
   p.tty = spec->tty != 0;
   p.readonly_rootfs = spec->readonly_rootfs != 0;
 
-  std::string proc, dev;
-  if (sdk::resolve_in_root(p.rootfs, "/proc", &proc, err) == BERTH_OK && proc == p.rootfs + "/proc")
-    p.mount_proc = is_directory(proc);
-  if (sdk::resolve_in_root(p.rootfs, "/dev", &dev, err) == BERTH_OK && dev == p.rootfs + "/dev")
-    p.mount_dev = is_directory(dev);
+  // An older core sends no security flags: no_new_privs stays on.
+  p.no_new_privs = !(BERTH_SPEC_HAS(spec, security_flags) &&
+                     (spec->security_flags & BERTH_SECURITY_ALLOW_NEW_PRIVS));
+
+  struct stat st;
+  p.mount_proc = stat_in_root(rootfs_fd.get(), "/proc", &st) == 0 && S_ISDIR(st.st_mode);
+  p.mount_dev = stat_in_root(rootfs_fd.get(), "/dev", &st) == 0 && S_ISDIR(st.st_mode);
 
   for (uint32_t i = 0; i < spec->mounts_count; ++i) {
     BindPlan b;
-    if (int32_t rc = plan_bind(p, spec->mounts[i], i, &b, err)) return rc;
+    if (int32_t rc = plan_bind(rootfs_fd.get(), root_st, spec->mounts[i], i, &b, err)) return rc;
     p.binds.push_back(std::move(b));
   }
 

@@ -1,5 +1,8 @@
 #include "container_record.hpp"
 
+#include "own_cgroup.hpp"
+
+#include <berth/sdk/cgroup_find.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/state_file.hpp>
@@ -99,7 +102,31 @@ int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *e
   r->cgroup_dirs.clear();
   for (std::string &d : sdk::split(dirs, ':'))
     if (!d.empty()) r->cgroup_dirs.push_back(std::move(d));
+  // What destroy() would act on must be this container's: damage in any of
+  // it sends destroy to record_from_id() instead.
+  bool dirs_ok = true;
+  for (const std::string &d : r->cgroup_dirs) dirs_ok = dirs_ok && d.front() == '/';
+  sdk::Cgroup own_cg;
+  berth_error own_err{};
+  bool own_ok =
+      r->own_cgroup.empty() || sdk::Cgroup::load(r->own_cgroup, &own_cg, &own_err) == BERTH_OK;
+  own_cg.release();
+  if (r->name != new_record(c).name || r->lxcpath.empty() || r->lxcpath.front() != '/' ||
+      !dirs_ok || !own_ok)
+    return sdk::fail(err, BERTH_E_INTERNAL, "%s: damaged record (name, lxcpath or cgroups)",
+                     path.c_str());
   return BERTH_OK;
+}
+
+ContainerRecord record_from_id(const berth_container &c) {
+  ContainerRecord r = new_record(c);
+  sdk::Cgroup own;
+  bool found = false;
+  berth_error ignored{};
+  if (sdk::find_cgroup(own_cgroup_name(c), &own, &found, &ignored) == BERTH_OK && found)
+    r.own_cgroup = own.serialize();
+  own.release();
+  return r;
 }
 
 }  // namespace berth::lxc

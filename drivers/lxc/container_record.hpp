@@ -49,7 +49,15 @@ std::string exit_status_path(const berth_container &c);  // written by the monit
 
 ContainerRecord new_record(const berth_container &c);
 int32_t save_record(const berth_container &c, const ContainerRecord &r, berth_error *err);
-// BERTH_E_NO_CONTAINER when the state directory holds no record.
+// BERTH_E_NO_CONTAINER when the state directory holds no record;
+// BERTH_E_INTERNAL naming the file when it is damaged (a missing entry, a
+// number or cgroup that does not parse, a name that is not this id's).
 int32_t load_record(const berth_container &c, ContainerRecord *r, berth_error *err);
+
+// What destroy() goes on when the record is missing or damaged: LXC's
+// name and lxcpath follow from the id, and so does berth's own cgroup
+// ("berth/<id>", found where it exists; LXC's own cgroups are found by the
+// name when none is recorded). Pids and the status pipe are unknown.
+ContainerRecord record_from_id(const berth_container &c);
 
 }  // namespace berth::lxc

@@ -4,19 +4,24 @@
 #include "cgroup_view.hpp"
 #include "container_record.hpp"
 #include "exec_check.hpp"
+#include "init_image.hpp"
 #include "lxc_config.hpp"
 #include "lxc_handle.hpp"
 #include "lxc_log.hpp"
+#include "masked_paths.hpp"
 #include "monitor.hpp"
+#include "mount_points.hpp"
 #include "oom_watch.hpp"
 #include "own_cgroup.hpp"
 #include "proc_cgroup.hpp"
 #include "process_wait.hpp"
+#include "seccomp_profile.hpp"
 
 #include <berth/driver.h>
 #include <berth/sdk/cgroup.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
+#include <berth/sdk/in_root.hpp>
 #include <berth/sdk/pidfd.hpp>
 #include <berth/sdk/text.hpp>
 
@@ -165,18 +170,40 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
               berth_start_result *out, berth_error *err) {
   if (spec->args_count < 1 || spec->args == nullptr)
     return fail(err, BERTH_E_INVALID, "process.args: give the command to run");
+  // What one execve carries: LXC's init and berth-lxc-init get the
+  // arguments and the environment as their arguments, plus their own.
+  size_t cwd_size = spec->cwd != nullptr ? std::strlen(spec->cwd) : 1;
+  if (int32_t rc = check_exec_size(*spec, 1024 + cwd_size, 16, err)) return rc;
   sdk::CgroupMounts mounts;
   if (int32_t rc = sdk::detect_cgroup_mounts(&mounts, err)) return rc;
   // berth makes the cgroup unless raw items need LXC's, or a memory limit
   // would put the LXC monitor in reach of the container's OOM killer
-  // (own_cgroup.hpp).
-  CgroupOwner owner = spec->memory_bytes > 0 ? CgroupOwner::lxc : CgroupOwner::berth;
+  // (own_cgroup.hpp), or only LXC can apply the device allow-list here
+  // (cgroup2 without the v1 devices controller).
+  ConfigInputs in;
+  in.mounts = &mounts;
+  in.owner = spec->memory_bytes > 0 || !devices_enforced_by_berth(mounts) ? CgroupOwner::lxc
+                                                                          : CgroupOwner::berth;
+  in.path_exists = host_has_path;
+  // The seccomp profile for the final capability set, read by LXC from a
+  // memfd (nothing written to disk), and berth-lxc-init.
+  uint64_t caps = 0;
+  if (int32_t rc = capability_mask(*spec, &caps, err)) return rc;
+  sdk::UniqueFd seccomp_fd, init_fd;
+  if (int32_t rc = text_memfd("berth-lxc-seccomp", seccomp_profile(caps), &seccomp_fd, err))
+    return rc;
+  if (int32_t rc = init_memfd(&init_fd, err)) return rc;
+  in.seccomp_profile = sdk::FdPath(seccomp_fd.get()).c_str();
+  // Mount points and the working directory, made inside the rootfs.
+  if (int32_t rc = prepare_mount_points(*spec, &in.mount_destinations, err)) return rc;
+  if (int32_t rc = prepare_cwd(*spec, err)) return rc;
   std::vector<ConfigItem> items;
-  if (int32_t rc = build_config(*spec, mounts, owner, &items, err)) return rc;
-  if (owner == CgroupOwner::berth && !berth_can_own_cgroup(items)) {
-    owner = CgroupOwner::lxc;
-    if (int32_t rc = build_config(*spec, mounts, owner, &items, err)) return rc;
+  if (int32_t rc = build_config(*spec, in, &items, err)) return rc;
+  if (in.owner == CgroupOwner::berth && !berth_can_own_cgroup(items)) {
+    in.owner = CgroupOwner::lxc;
+    if (int32_t rc = build_config(*spec, in, &items, err)) return rc;
   }
+  CgroupOwner owner = in.owner;
   bool own = owner == CgroupOwner::berth;
   // The container has its own UTS namespace: without a hostname in the spec
   // it gets the id's first 12 characters, as on native and libvirt (and in
@@ -226,8 +253,9 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   sdk::Child monitor;
   LxcHandle lxc;
   sdk::UniqueFd status_pipe;
+  MonitorFds fds{init_fd.get(), seccomp_fd.get()};
   if (int32_t rc = launch_monitor(*c, record, items, *spec, *stdio, view, own ? &cgroup : nullptr,
-                                  &monitor, &lxc, &status_pipe, err)) {
+                                  fds, &monitor, &lxc, &status_pipe, err)) {
     forget();
     return rc;
   }
@@ -483,7 +511,10 @@ int32_t remove_stray_cgroups(const std::string &name, berth_error *err) {
 int32_t destroy(const berth_container *c, berth_error *err) {
   ContainerRecord r;
   berth_error missing{};
-  if (load_record(*c, &r, &missing) != BERTH_OK) return BERTH_OK;  // nothing recorded
+  // Without a readable record (already destroyed, or damaged) the id alone
+  // finds what is left (record_from_id).
+  const bool by_id = load_record(*c, &r, &missing) != BERTH_OK;
+  if (by_id) r = record_from_id(*c);
   int started = 0, error_num = 0;
   // The exit-status file is written after LXC's start() returned, that is
   // after LXC tore the container down and removed its cgroups (the monitor's
@@ -524,7 +555,7 @@ int32_t destroy(const berth_container *c, berth_error *err) {
       return rc;
     }
     // Nothing recorded and no finished run: a start that failed inside LXC.
-    if (r.cgroup_dirs.empty() && (!finished || started != 1))
+    if (r.cgroup_dirs.empty() && (!finished || started != 1 || by_id))
       if (int32_t rc = remove_stray_cgroups(r.name, err)) return rc;
     // LXC removes its cgroups when its monitor ends normally; after a dead
     // monitor they remain, with the container's processes and lxc.monitor.*.
@@ -551,10 +582,16 @@ int32_t destroy(const berth_container *c, berth_error *err) {
 // TTY: the core's pty slave is the monitor's fds 0-2, which LXC's init
 // passes on (lxc.console.path = none) and makes the controlling terminal;
 // start() binds it on /dev/console so that ttyname() finds it inside.
+// The default posture (issue 11): Docker's capabilities (lxc.cap.keep),
+// no_new_privs (lxc.no_new_privs), the deny-list (seccomp_profile.hpp),
+// masked and read-only paths with no cgroupfs (masked_paths.hpp), the
+// device allow-list (berth's cgroup, or LXC's when it owns the cgroup), the
+// cwd resolved inside the root and no descriptor of LXC's reaching the
+// process (berth-lxc-init).
 // Not declared: OOM_REPORT (wait() still sets the flag when it sees the OOM,
 // but a hog killed and its cgroup removed before wait() arms the watch is
 // missed, and a core that waits on exit_fd() first calls wait() only then),
-// SECCOMP, NS_USER.
+// NS_USER.
 constexpr uint64_t kFeatures =
     BERTH_FEATURE_NS_PID | BERTH_FEATURE_NS_MOUNT | BERTH_FEATURE_NS_UTS | BERTH_FEATURE_NS_IPC |
     BERTH_FEATURE_NS_NET | BERTH_FEATURE_NS_CGROUP | BERTH_FEATURE_LIMIT_MEMORY |
@@ -562,7 +599,8 @@ constexpr uint64_t kFeatures =
     BERTH_FEATURE_SEPARATE_STDERR | BERTH_FEATURE_BIND_MOUNTS | BERTH_FEATURE_READONLY_MOUNTS |
     BERTH_FEATURE_READONLY_ROOTFS | BERTH_FEATURE_NETWORK_NONE | BERTH_FEATURE_NETWORK_HOST |
     BERTH_FEATURE_USER_SWITCH | BERTH_FEATURE_PIDS_LISTING | BERTH_FEATURE_HOSTNAME |
-    BERTH_FEATURE_CAPABILITIES | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV;
+    BERTH_FEATURE_CAPABILITIES | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV | BERTH_FEATURE_SECCOMP |
+    BERTH_FEATURE_NO_NEW_PRIVS | BERTH_FEATURE_MASKED_PATHS | BERTH_FEATURE_DEVICE_ALLOWLIST;
 
 const berth_driver kDriver = {
     BERTH_DRIVER_ABI_VERSION,

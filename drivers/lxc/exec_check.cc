@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,34 @@ int32_t check_executable(const berth_spec &spec, berth_error *err) {
   return sdk::fail(err, BERTH_E_EXEC_NOT_FOUND,
                    "exec %s: no such file or directory in the container%s", program.c_str(),
                    program.find('/') == std::string::npos ? " (searched PATH)" : "");
+}
+
+int32_t check_exec_size(const berth_spec &spec, size_t overhead, size_t overhead_count,
+                        berth_error *err) {
+  const size_t max_string = 32 * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t total = overhead + (overhead_count + 1) * sizeof(char *);
+  auto one = [&](const char *field, uint32_t i, const char *s) -> int32_t {
+    size_t len = std::strlen(s) + 1;
+    if (len > max_string)
+      return sdk::fail(err, BERTH_E_INVALID,
+                       "%s[%u]: %zu bytes; the kernel passes at most %zu bytes per argument or "
+                       "variable (MAX_ARG_STRLEN): pass large data in a file or on stdin",
+                       field, i, len - 1, max_string - 1);
+    total += len + sizeof(char *);
+    return BERTH_OK;
+  };
+  for (uint32_t i = 0; i < spec.args_count; ++i)
+    if (int32_t rc = one("process.args", i, spec.args[i])) return rc;
+  for (uint32_t i = 0; i < spec.env_count; ++i)
+    if (int32_t rc = one("process.env", i, spec.env[i])) return rc;
+  long limit = ::sysconf(_SC_ARG_MAX);
+  if (limit > 0 && total > static_cast<size_t>(limit))
+    return sdk::fail(err, BERTH_E_INVALID,
+                     "process.args and process.env: %zu bytes with their pointers; the kernel "
+                     "takes at most %ld here (a quarter of the stack limit, ulimit -s): shorten "
+                     "them or pass the data in a file",
+                     total, limit);
+  return BERTH_OK;
 }
 
 }  // namespace berth::lxc

@@ -1,6 +1,8 @@
 // Spec -> LXC configuration items. See lxc.container.conf(5) for the keys.
 #include "lxc_config.hpp"
 
+#include "masked_paths.hpp"
+
 #include <berth/sdk/error.hpp>
 
 #include <sys/stat.h>
@@ -8,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstddef>
 #include <set>
 #include <string_view>
 
@@ -83,26 +86,36 @@ int32_t cap_name(const char *raw, const char *field, std::string *out, berth_err
   return BERTH_OK;
 }
 
-// Final capability set -> one lxc.cap.keep item (LXC refuses keep and drop
-// together). No item at all when every capability stays.
-int32_t capability_items(const berth_spec &spec, std::vector<ConfigItem> *out, berth_error *err) {
-  std::set<std::string> keep(kDefaultCaps.begin(), kDefaultCaps.end());
+// The final capability set: Docker's default, then add, then drop.
+int32_t capability_set(const berth_spec &spec, std::set<std::string> *keep, berth_error *err) {
+  keep->clear();
+  keep->insert(kDefaultCaps.begin(), kDefaultCaps.end());
   for (uint32_t i = 0; i < spec.cap_add_count; ++i) {
     std::string name;
     if (int32_t rc = cap_name(spec.cap_add[i], "capabilities.add", &name, err)) return rc;
     if (name == "ALL")
-      keep.insert(kAllCaps.begin(), kAllCaps.end());
+      keep->insert(kAllCaps.begin(), kAllCaps.end());
     else
-      keep.insert(name);
+      keep->insert(name);
   }
   for (uint32_t i = 0; i < spec.cap_drop_count; ++i) {
     std::string name;
     if (int32_t rc = cap_name(spec.cap_drop[i], "capabilities.drop", &name, err)) return rc;
     if (name == "ALL")
-      keep.clear();
+      keep->clear();
     else
-      keep.erase(name);
+      keep->erase(name);
   }
+  return BERTH_OK;
+}
+
+// Final capability set -> one lxc.cap.keep item (LXC refuses keep and drop
+// together). LXC drops the rest from the bounding set before it execs its
+// init; root's permitted and effective sets are then the bounding set.
+// No item at all when every capability stays.
+int32_t capability_items(const berth_spec &spec, std::vector<ConfigItem> *out, berth_error *err) {
+  std::set<std::string> keep;
+  if (int32_t rc = capability_set(spec, &keep, err)) return rc;
   if (keep.size() == kAllCaps.size()) return BERTH_OK;
   if (keep.empty()) {
     out->push_back({"lxc.cap.keep", "none"});
@@ -119,8 +132,8 @@ int32_t capability_items(const berth_spec &spec, std::vector<ConfigItem> *out, b
   return BERTH_OK;
 }
 
-// fstab fields are separated by blanks: escape them as getmntent(3) reads
-// them back.
+}  // namespace
+
 std::string fstab_escape(const std::string &path) {
   std::string out;
   for (char ch : path) {
@@ -144,34 +157,33 @@ std::string fstab_escape(const std::string &path) {
   return out;
 }
 
-int32_t mount_items(const berth_spec &spec, std::vector<ConfigItem> *out, berth_error *err) {
+namespace {
+
+// The spec's bind mounts onto the destinations prepare_mount_points made
+// and resolved (mount_points.hpp): no create=, which LXC would carry out
+// through the rootfs's symlinks.
+int32_t mount_items(const berth_spec &spec, const std::vector<std::string> &destinations,
+                    std::vector<ConfigItem> *out, berth_error *err) {
+  if (destinations.size() != spec.mounts_count)
+    return fail(err, BERTH_E_INTERNAL, "%u mounts, %zu prepared destinations", spec.mounts_count,
+                destinations.size());
   for (uint32_t i = 0; i < spec.mounts_count; ++i) {
     const berth_mount &m = spec.mounts[i];
-    std::string src = m.source == nullptr ? "" : m.source;
-    std::string dst = m.destination == nullptr ? "" : m.destination;
-    if (src.empty() || src[0] != '/' || dst.empty() || dst[0] != '/')
-      return fail(err, BERTH_E_INVALID,
-                  "mounts[%u]: source \"%s\" and destination \"%s\" must be absolute paths", i,
-                  src.c_str(), dst.c_str());
-    struct stat st {};
-    if (::stat(src.c_str(), &st) != 0) {
-      sdk::fail_errno(err, errno, "stat", src);
-      return sdk::wrap(err, "mounts[" + std::to_string(i) + "].source");
-    }
-    // LXC mount targets are relative to the rootfs; create= makes the mount
-    // point when the image lacks it.
-    std::string options = S_ISDIR(st.st_mode) ? "bind,create=dir" : "bind,create=file";
+    std::string options = "bind";
     if ((m.flags & BERTH_MOUNT_READONLY) != 0) options += ",ro";
-    std::string relative = dst.substr(
-        dst.find_first_not_of('/') == std::string::npos ? dst.size() : dst.find_first_not_of('/'));
-    if (relative.empty())
-      return fail(err, BERTH_E_INVALID,
-                  "mounts[%u].destination \"/\": cannot bind over the root; use rootfs instead", i);
-    out->push_back({"lxc.mount.entry", fstab_escape(src) + " " + fstab_escape(relative) + " none " +
-                                           options + " 0 0"});
+    out->push_back({"lxc.mount.entry", fstab_escape(m.source) + " " +
+                                           fstab_escape(destinations[i]) + " none " + options +
+                                           " 0 0"});
   }
   return BERTH_OK;
 }
+
+// Docker's device allow-list (as drivers/native/devices.cc): mknod of any
+// device, read/write of null, zero, full, random, urandom, tty, console,
+// ptmx, the pty slaves and tun.
+constexpr const char *kDeviceRules[] = {"c *:* m",   "b *:* m",   "c 1:3 rwm",   "c 1:5 rwm",
+                                        "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",   "c 5:0 rwm",
+                                        "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"};
 
 // Where a controller lives: a v1 hierarchy naming it, else the cgroup2 one.
 enum class ControllerHome { none, v1, v2 };
@@ -261,15 +273,41 @@ int32_t limit_items(const berth_spec &spec, const sdk::CgroupMounts &mounts,
   return BERTH_OK;
 }
 
+// When LXC owns the cgroup, it applies the device allow-list too (v1
+// devices controller, or its BPF program on cgroup2).
+void device_items(const sdk::CgroupMounts &mounts, std::vector<ConfigItem> *out) {
+  std::string prefix = controller_home(mounts, "devices") == ControllerHome::v1
+                           ? "lxc.cgroup.devices."
+                           : "lxc.cgroup2.devices.";
+  out->push_back({prefix + "deny", "a"});
+  for (const char *rule : kDeviceRules) out->push_back({prefix + "allow", rule});
+}
+
 }  // namespace
 
-int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts, CgroupOwner owner,
-                     std::vector<ConfigItem> *out, berth_error *err) {
+bool devices_enforced_by_berth(const sdk::CgroupMounts &mounts) {
+  return controller_home(mounts, "devices") == ControllerHome::v1;
+}
+
+int32_t capability_mask(const berth_spec &spec, uint64_t *mask, berth_error *err) {
+  std::set<std::string> keep;
+  if (int32_t rc = capability_set(spec, &keep, err)) return rc;
+  *mask = 0;
+  for (size_t i = 0; i < kAllCaps.size(); ++i)
+    if (keep.count(std::string(kAllCaps[i])) != 0) *mask |= uint64_t{1} << i;
+  return BERTH_OK;
+}
+
+int32_t build_config(const berth_spec &spec, const ConfigInputs &in, std::vector<ConfigItem> *out,
+                     berth_error *err) {
   out->clear();
   if (spec.rootfs == nullptr || spec.rootfs[0] != '/')
     return fail(err, BERTH_E_INVALID, "rootfs \"%s\": the lxc driver needs an absolute directory",
                 spec.rootfs == nullptr ? "" : spec.rootfs);
   out->push_back({"lxc.rootfs.path", std::string("dir:") + spec.rootfs});
+  // LXC mounts the rootfs onto itself in the container's mount namespace:
+  // the read-only binds of masked_paths.hpp name their source through it.
+  out->push_back({"lxc.rootfs.mount", spec.rootfs});
   if (spec.readonly_rootfs) out->push_back({"lxc.rootfs.options", "ro"});
   // The core hands stdio as descriptors: no LXC console, no ttys of LXC's
   // own; the process inherits fds 0-2 of the monitor. Ptys for programs
@@ -278,19 +316,21 @@ int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts, Cg
   out->push_back({"lxc.tty.max", "0"});
   out->push_back({"lxc.pty.max", "1024"});
   out->push_back({"lxc.autodev", "1"});
-  // /proc (its sys/ read-only) and /sys read-only, as the native driver
-  // mounts them. No /sys/fs/cgroup (native has none either): on a v1 host
-  // cgroup:mixed would cost the start a mount per hierarchy.
+  // /proc (its sys/ and sysrq-trigger read-only) and /sys read-only, as the
+  // native driver mounts them. No /sys/fs/cgroup (native has none either):
+  // cgroupfs is out of the container's reach, and on a v1 host cgroup:mixed
+  // would cost the start a mount per hierarchy.
   out->push_back({"lxc.mount.auto", "proc:mixed sys:ro"});
+  masked_path_items(spec.rootfs, in.path_exists, out);
   if (spec.hostname != nullptr) out->push_back({"lxc.uts.name", spec.hostname});
+  // The environment and the working directory are berth-lxc-init's
+  // (init_image.hpp): only checked here.
   for (uint32_t i = 0; i < spec.env_count; ++i) {
     std::string kv = spec.env[i] == nullptr ? "" : spec.env[i];
     if (kv.find('=') == std::string::npos || kv[0] == '=')
       return fail(err, BERTH_E_INVALID, "process.env[%u] \"%s\": write it as KEY=VALUE", i,
                   kv.c_str());
-    out->push_back({"lxc.environment", kv});
   }
-  out->push_back({"lxc.init.cwd", spec.cwd != nullptr ? spec.cwd : "/"});
   if (spec.user_set) {
     out->push_back({"lxc.init.uid", std::to_string(spec.uid)});
     out->push_back({"lxc.init.gid", std::to_string(spec.gid)});
@@ -299,12 +339,13 @@ int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts, Cg
       groups += (groups.empty() ? "" : ",") + std::to_string(spec.additional_gids[i]);
     if (!groups.empty()) out->push_back({"lxc.init.groups", groups});
   }
-  if (int32_t rc = mount_items(spec, out, err)) return rc;
-  if (owner == CgroupOwner::lxc) {
-    if (int32_t rc = limit_items(spec, mounts, out, err)) return rc;
+  if (int32_t rc = mount_items(spec, in.mount_destinations, out, err)) return rc;
+  if (in.owner == CgroupOwner::lxc) {
+    if (int32_t rc = limit_items(spec, *in.mounts, out, err)) return rc;
+    device_items(*in.mounts, out);
   } else {
     std::vector<ConfigItem> checked_only;
-    if (int32_t rc = limit_items(spec, mounts, &checked_only, err)) return rc;
+    if (int32_t rc = limit_items(spec, *in.mounts, &checked_only, err)) return rc;
   }
   switch (spec.network) {
     case BERTH_NETWORK_UNSET:
@@ -319,6 +360,12 @@ int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts, Cg
                   spec.network);
   }
   if (int32_t rc = capability_items(spec, out, err)) return rc;
+  // no_new_privs unless the user asked for setuid binaries to work; LXC
+  // sets it after its own set-up, before its seccomp filter and its init.
+  bool allow_new_privs = BERTH_SPEC_HAS(&spec, security_flags) &&
+                         (spec.security_flags & BERTH_SECURITY_ALLOW_NEW_PRIVS) != 0;
+  if (!allow_new_privs) out->push_back({"lxc.no_new_privs", "1"});
+  if (!in.seccomp_profile.empty()) out->push_back({"lxc.seccomp.profile", in.seccomp_profile});
   for (uint32_t i = 0; i < spec.driver_options_count; ++i) {
     const berth_key_value &kv = spec.driver_options[i];
     if (kv.key == nullptr || kv.key[0] == '\0')

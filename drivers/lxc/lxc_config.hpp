@@ -19,14 +19,40 @@ struct ConfigItem {
 // Who makes the container's cgroup (own_cgroup.hpp).
 enum class CgroupOwner { lxc, berth };
 
+// What start() found on the host for the spec, besides the spec itself.
+struct ConfigInputs {
+  const sdk::CgroupMounts *mounts = nullptr;
+  CgroupOwner owner = CgroupOwner::berth;
+  // Each spec mount's resolved destination below the rootfs
+  // (prepare_mount_points).
+  std::vector<std::string> mount_destinations;
+  // lxc.seccomp.profile: a path LXC reads in its monitor ("" for none).
+  std::string seccomp_profile;
+  // Whether this kernel has a masked path (masked_paths.hpp).
+  bool (*path_exists)(const char *path, bool *dir) = nullptr;
+};
+
 // Fills *out with every item the spec needs. When LXC owns the cgroup,
-// `mounts` decides whether the resource limits go to lxc.cgroup.* (the
-// controller sits on a v1 hierarchy) or lxc.cgroup2.* (it is enabled on the
-// cgroup2 one); when berth does, they are only checked (berth applies them).
-// The spec's raw driver_options
-// come last, untouched. BERTH_E_INVALID names a bad field,
-// BERTH_E_UNSUPPORTED a limit whose controller is mounted nowhere.
-int32_t build_config(const berth_spec &spec, const sdk::CgroupMounts &mounts, CgroupOwner owner,
-                     std::vector<ConfigItem> *out, berth_error *err);
+// `mounts` decides whether the resource limits and the device allow-list go
+// to lxc.cgroup.* (the controller sits on a v1 hierarchy) or lxc.cgroup2.*
+// (it is enabled on the cgroup2 one); when berth does, they are only
+// checked (berth applies them). The spec's raw driver_options come last,
+// untouched. BERTH_E_INVALID names a bad field, BERTH_E_UNSUPPORTED a limit
+// whose controller is mounted nowhere. Pure given `in`.
+int32_t build_config(const berth_spec &spec, const ConfigInputs &in, std::vector<ConfigItem> *out,
+                     berth_error *err);
+
+// The container's final capability set (Docker's 14, then the spec's add
+// and drop) as bits: capability N is bit N.
+int32_t capability_mask(const berth_spec &spec, uint64_t *mask, berth_error *err);
+
+// Whether berth's own cgroup can carry the device allow-list: the v1
+// devices controller is mounted (sdk::Cgroup writes its rules). On cgroup2
+// alone it needs an eBPF program, which LXC attaches when it owns the
+// cgroup.
+bool devices_enforced_by_berth(const sdk::CgroupMounts &mounts);
+
+// A path as an fstab field (getmntent(3)'s escapes for blanks).
+std::string fstab_escape(const std::string &path);
 
 }  // namespace berth::lxc

@@ -5,6 +5,7 @@
 
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/fd.hpp>
+#include <berth/sdk/in_root.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -41,9 +43,9 @@ int fd_open_on(const std::string &path) {
   return found;
 }
 
-// Closes every descriptor from 3 up except `a` and `b` (-1: none).
-void close_all_but(int a, int b) {
-  int keep[2] = {std::min(a, b), std::max(a, b)};
+// Closes every descriptor from 3 up except those in `keep` (-1: none).
+void close_all_but(std::array<int, 4> keep) {
+  std::sort(keep.begin(), keep.end());
   unsigned first = 3;
   for (int k : keep) {
     if (k < static_cast<int>(first)) continue;
@@ -69,6 +71,8 @@ struct MonitorSetup {
   const CgroupView *view;
   const sdk::CgroupEntry *own_cgroup;  // nullptr: LXC makes the cgroups
   bool born_in_cgroup2;
+  int init_fd;     // berth-lxc-init's memfd: LXC's init must inherit it
+  int seccomp_fd;  // the seccomp profile's memfd, which LXC reads (or -1)
 };
 
 // Runs in the forked monitor; never returns. Allocation-free up to start():
@@ -99,10 +103,16 @@ struct MonitorSetup {
   if (status_fd < 3) status_fd = ::fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
   if (sdk::install_stdio(stdio.stdin_fd, stdio.stdout_fd, stdio.stderr_fd) != 0)
     _exit(kStdioFailed);
-  // Only 0-2 (and liblxc's log and our status pipe, close-on-exec) may reach
-  // LXC: it would warn about anything else, and the container's init would
-  // inherit what is not close-on-exec.
-  close_all_but(log_fd, status_fd);
+  // Only 0-2 (and liblxc's log, our status pipe and the seccomp profile,
+  // close-on-exec, and berth-lxc-init's memfd) may reach LXC: it would warn
+  // about anything else, and the container's init would inherit what is
+  // not close-on-exec. berth-lxc-init closes the memfd (and anything else)
+  // before the process runs.
+  close_all_but({log_fd, status_fd, setup.init_fd, setup.seccomp_fd});
+  if (::fcntl(setup.init_fd, F_SETFD, 0) != 0) {
+    log_failure(log_fd, "fcntl(F_SETFD) on berth-lxc-init's memfd failed");
+    _exit(kStdioFailed);
+  }
   bool started = ct->start(ct, 1, argv);
   char line[64];
   int len = std::snprintf(line, sizeof line, "%d %d\n", started ? 1 : 0, ct->error_num);
@@ -127,8 +137,8 @@ struct MonitorSetup {
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
                        const berth_stdio &stdio, const CgroupView &view,
-                       const sdk::Cgroup *own_cgroup, sdk::Child *monitor, LxcHandle *lxc,
-                       sdk::UniqueFd *status_pipe, berth_error *err) {
+                       const sdk::Cgroup *own_cgroup, const MonitorFds &fds, sdk::Child *monitor,
+                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err) {
   LxcHandle ct(lxc_container_new(record.name.c_str(), record.lxcpath.c_str()));
   if (!ct)
     return sdk::fail(err, BERTH_E_SYSTEM, "lxc_container_new(%s, %s) failed", record.name.c_str(),
@@ -148,7 +158,19 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   }
   ct->daemonize = false;
   int log_fd = fd_open_on(logfile);
+  // LXC's init runs berth-lxc-init, which takes the working directory and
+  // the environment and execs the process (init/berth_lxc_init.c):
+  //   /proc/self/fd/N CWD ENV_COUNT ENV... -- ARGS...
+  sdk::FdPath init_path(fds.init_fd);
+  std::string cwd = spec.cwd != nullptr && spec.cwd[0] != '\0' ? spec.cwd : "/";
+  std::string env_count = std::to_string(spec.env_count);
   std::vector<char *> argv;
+  argv.reserve(spec.args_count + spec.env_count + 6);
+  argv.push_back(const_cast<char *>(init_path.c_str()));
+  argv.push_back(cwd.data());
+  argv.push_back(env_count.data());
+  for (uint32_t i = 0; i < spec.env_count; ++i) argv.push_back(const_cast<char *>(spec.env[i]));
+  argv.push_back(const_cast<char *>("--"));
   for (uint32_t i = 0; i < spec.args_count; ++i) argv.push_back(const_cast<char *>(spec.args[i]));
   argv.push_back(nullptr);
   std::string exit_file = exit_status_path(c);
@@ -158,7 +180,8 @@ int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
   sdk::CgroupEntry entry;
   if (own_cgroup != nullptr && own_cgroup->open_entry(&entry, err) != BERTH_OK)
     return sdk::wrap(err, "lxc monitor's cgroup");
-  MonitorSetup setup{&view, own_cgroup != nullptr ? &entry : nullptr, false};
+  MonitorSetup setup{&view, own_cgroup != nullptr ? &entry : nullptr, false, fds.init_fd,
+                     fds.seccomp_fd};
   sdk::Child child;
   bool is_child = false;
   if (sdk::Child::spawn(0, entry.v2_dir.get(), &child, &is_child, &setup.born_in_cgroup2, err) !=

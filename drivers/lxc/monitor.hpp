@@ -38,6 +38,12 @@ constexpr int kCgroupViewFailed = 124;
 // (own_cgroup.hpp); logged the same way.
 constexpr int kOwnCgroupFailed = 123;
 
+// Descriptors the monitor hands to LXC (opened by start(), close-on-exec).
+struct MonitorFds {
+  int init_fd = -1;     // berth-lxc-init's sealed memfd (init_image.hpp)
+  int seccomp_fd = -1;  // the seccomp profile's memfd, -1 for none
+};
+
 // On success *monitor owns the forked monitor, *lxc is this process's
 // handle on the configured container (to ask LXC for its state) and
 // *status_pipe the read end of a pipe the monitor writes one byte to once
@@ -48,7 +54,7 @@ constexpr int kOwnCgroupFailed = 123;
 int32_t launch_monitor(const berth_container &c, const ContainerRecord &record,
                        const std::vector<ConfigItem> &items, const berth_spec &spec,
                        const berth_stdio &stdio, const CgroupView &view,
-                       const sdk::Cgroup *own_cgroup, sdk::Child *monitor, LxcHandle *lxc,
-                       sdk::UniqueFd *status_pipe, berth_error *err);
+                       const sdk::Cgroup *own_cgroup, const MonitorFds &fds, sdk::Child *monitor,
+                       LxcHandle *lxc, sdk::UniqueFd *status_pipe, berth_error *err);
 
 }  // namespace berth::lxc

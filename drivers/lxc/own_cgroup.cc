@@ -42,6 +42,9 @@ sdk::CgroupLimits own_cgroup_limits(const berth_spec &spec) {
   // LXC's own payload cgroup.
   limits.pids = spec.pids_limit > 0 ? spec.pids_limit + 1 : 0;
   limits.freezer = false;
+  // Docker's device allow-list on the v1 devices controller (start() lets
+  // LXC own the cgroup where there is none: lxc_config.hpp).
+  limits.device_allowlist = true;
   return limits;
 }
 

@@ -53,7 +53,7 @@ bool berth_can_own_cgroup(const std::vector<ConfigItem> &items);
 std::string own_cgroup_name(const berth_container &c);
 
 // The spec's limits for sdk::Cgroup::create, with the monitor's pid
-// counted and no freezer (the container ends with its init: SIGKILL to the
+// counted, Docker's device allow-list and no freezer (the container ends with its init: SIGKILL to the
 // pid namespace's pid 1).
 sdk::CgroupLimits own_cgroup_limits(const berth_spec &spec);
 

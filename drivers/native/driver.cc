@@ -248,12 +248,12 @@ void kill_and_wait(const state::Saved &s) {
 
 int32_t destroy(const berth_container *c, berth_error *err) {
   state::Saved s;
-  int32_t rc = state::load(c, &s, err);
-  if (rc == BERTH_E_NO_CONTAINER) return BERTH_OK;  // already destroyed
-  if (rc != BERTH_OK) return rc;
+  // Without a readable record (already destroyed, or damaged) the id alone
+  // finds what is left.
+  if (state::load(c, &s, err) != BERTH_OK) return state::destroy_by_id(c, err);
   kill_and_wait(s);
   sdk::Cgroup cgroup;
-  if (int32_t lrc = sdk::Cgroup::load(s.cgroup, &cgroup, err)) return lrc;
+  if (sdk::Cgroup::load(s.cgroup, &cgroup, err) != BERTH_OK) return state::destroy_by_id(c, err);
   if (cgroup.destroy(err) != BERTH_OK)
     return sdk::wrap(err, "destroy container " + std::string(c->id));
   cgroup.release();

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <berth/sdk/cgroup_find.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/state_file.hpp>
@@ -44,11 +45,28 @@ int32_t load(const berth_container *c, Saved *s, berth_error *err) {
   } catch (const std::exception &) {
     return sdk::fail(err, BERTH_E_INTERNAL, "%s: malformed number", file.c_str());
   }
+  // save() always records a live init with its start time; anything else
+  // is damage, and a pid without its start time could name any process.
+  if (s->pid <= 0 || s->start_time == 0)
+    return sdk::fail(err, BERTH_E_INTERNAL, "%s: no init pid with its start time", file.c_str());
   return BERTH_OK;
 }
 
 void remove(const berth_container *c) {
   ::unlink(path(c).c_str());
+}
+
+int32_t destroy_by_id(const berth_container *c, berth_error *err) {
+  sdk::Cgroup cgroup;
+  bool found = false;
+  if (sdk::find_cgroup(std::string("berth/") + c->id, &cgroup, &found, err) != BERTH_OK ||
+      (found && cgroup.destroy(err) != BERTH_OK)) {
+    cgroup.release();  // left for a retry, not for a destructor's second try
+    return sdk::wrap(err, "destroy container " + std::string(c->id) + " by its id");
+  }
+  remove(c);
+  *err = berth_error{};
+  return BERTH_OK;
 }
 
 int monitor_status_fd(const Saved &s) {

@@ -28,6 +28,13 @@ int32_t save(const berth_container *c, const Saved &s, berth_error *err);
 int32_t load(const berth_container *c, Saved *s, berth_error *err);
 void remove(const berth_container *c);
 
+// destroy without a readable record (none, or a damaged one): everything
+// the container held is found from its id alone. Its cgroup is named from
+// the id ("berth/<id>", cgroups::create); destroying it kills every process
+// inside, init first among them, which ends the pid namespace and with it
+// every other namespace and mount of the container. Then the record goes.
+int32_t destroy_by_id(const berth_container *c, berth_error *err);
+
 // The status pipe fd when this process is the monitor and the fd is still
 // that pipe; -1 otherwise.
 int monitor_status_fd(const Saved &s);

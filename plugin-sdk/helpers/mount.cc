@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -8,8 +7,6 @@
 #include <berth/sdk/file.hpp>
 #include <berth/sdk/mount.hpp>
 
-#include <berth/sdk/text.hpp>
-#include <vector>
 
 namespace berth::sdk {
 
@@ -82,68 +79,6 @@ bool is_mount_point(const std::string &path) {
   if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, 0, &stx) != 0) return false;
   return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
          (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-}
-
-int32_t resolve_in_root(const std::string &root, const std::string &path, std::string *out,
-                        berth_error *err) {
-  if (path.empty() || path.front() != '/')
-    return fail(err, BERTH_E_INVALID, "path '%s' must be absolute", path.c_str());
-  auto split = [](const std::string &p) {
-    std::vector<std::string> parts;
-    for (std::string &c : berth::sdk::split(p, '/'))
-      if (!c.empty() && c != ".") parts.push_back(std::move(c));
-    return parts;
-  };
-  std::vector<std::string> todo = split(path);
-  for (const auto &c : todo)
-    if (c == "..")
-      return fail(err, BERTH_E_INVALID, "path '%s' contains '..': give a plain absolute path",
-                  path.c_str());
-  // `done` holds resolved components below root; `todo` is consumed front
-  // first (kept reversed for cheap pops).
-  std::vector<std::string> done;
-  std::vector<std::string> rest(todo.rbegin(), todo.rend());
-  int links = 0;
-  bool missing = false;
-  while (!rest.empty()) {
-    std::string c = rest.back();
-    rest.pop_back();
-    if (c == "..") {
-      if (done.empty())
-        return fail(err, BERTH_E_INVALID,
-                    "path '%s' leaves the root filesystem %s through a symlink", path.c_str(),
-                    root.c_str());
-      done.pop_back();
-      continue;
-    }
-    std::string host = root;
-    for (const auto &d : done) host += "/" + d;
-    host += "/" + c;
-    struct stat st;
-    if (missing || ::lstat(host.c_str(), &st) != 0) {
-      missing = true;  // the rest will be created: nothing more to follow
-      done.push_back(c);
-      continue;
-    }
-    if (!S_ISLNK(st.st_mode)) {
-      done.push_back(c);
-      continue;
-    }
-    if (++links > 40)
-      return fail(err, BERTH_E_INVALID, "path '%s' in %s: too many levels of symlinks",
-                  path.c_str(), root.c_str());
-    char target[PATH_MAX];
-    ssize_t n = ::readlink(host.c_str(), target, sizeof target - 1);
-    if (n < 0) return fail_errno(err, errno, "readlink", host);
-    target[n] = '\0';
-    std::vector<std::string> link = split(target);
-    if (target[0] == '/') done.clear();  // absolute: relative to the container's root
-    for (auto it = link.rbegin(); it != link.rend(); ++it) rest.push_back(*it);
-  }
-  std::string result = root;
-  for (const auto &d : done) result += "/" + d;
-  *out = result;
-  return BERTH_OK;
 }
 
 }  // namespace berth::sdk

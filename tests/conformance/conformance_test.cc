@@ -15,124 +15,16 @@
 #include <set>
 #include <sstream>
 
+#include "driver_fixture.h"
 #include "harness.h"
 
 namespace berth::test {
 namespace {
 namespace fs = std::filesystem;
 
-struct DriverInfo {
-  bool found = false;
-  bool usable = false;
-  std::string reason;
-  std::set<std::string> features;
-  std::string default_network;
-};
-
-// What `berth drivers --format json` says of each driver; asked once.
-const DriverInfo &driver_info(const std::string &name) {
-  static std::map<std::string, DriverInfo> cache;
-  if (auto it = cache.find(name); it != cache.end()) return it->second;
-  DriverInfo info;
-  Result r = run_berth({"drivers", "--format", "json"});
-  if (r.status == 0) {
-    auto j = nlohmann::json::parse(r.out);
-    for (const auto &d : j["drivers"]) {
-      if (d["name"] != name) continue;
-      info.found = true;
-      info.usable = d["usable"];
-      info.reason = d["reason"];
-      for (const auto &f : d["features"]) info.features.insert(f.get<std::string>());
-      info.default_network = d["defaults"]["network"];
-    }
-  }
-  return cache.emplace(name, info).first->second;
-}
-
-std::vector<std::string> drivers_under_test() {
-  std::vector<std::string> out;
-  std::stringstream list(BERTH_CONFORMANCE_DRIVERS);
-  std::string name;
-  while (std::getline(list, name, ','))
-    if (!name.empty()) out.push_back(name);
-  return out;
-}
-
-class Conformance : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    const DriverInfo &info = driver_info(driver());
-    // A driver built here that cannot run here is a failure, never a skip.
-    ASSERT_TRUE(info.found) << "driver '" << driver() << "' was built but berth does not find it";
-    ASSERT_TRUE(info.usable) << "driver '" << driver() << "' is not usable here: " << info.reason;
-    root_ = std::make_unique<TempDir>();
-  }
-
-  void TearDown() override {
-    if (!root_) return;
-    // Every case ran with --rm or removed its container: nothing is left. A
-    // leftover (a failed or timed-out case) is reported, then removed with
-    // rm -f so it cannot outlive the test's state directory.
-    std::error_code ec;
-    fs::path containers = fs::path(root_->path()) / "containers";
-    if (fs::exists(containers)) {
-      for (const auto &e : fs::directory_iterator(containers, ec)) {
-        if (e.path().filename() == ".lock") continue;
-        ADD_FAILURE() << "container state left behind: " << e.path();
-        berth({"rm", "-f", e.path().filename().string()});
-      }
-    }
-    for (const char *prefix : {BERTH_ROOTFS, "/run/berth-chroot/"}) {
-      auto left = mounts_under(prefix);
-      EXPECT_TRUE(left.empty()) << "mounts left under " << prefix << ":\n" << left.front();
-    }
-    // The cgroups berth's drivers create live under <hierarchy>/berth/.
-    for (const auto &h : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-      fs::path dir = h.path() / "berth";
-      if (!fs::is_directory(dir, ec)) continue;
-      for (const auto &c : fs::directory_iterator(dir, ec))
-        if (c.is_directory()) ADD_FAILURE() << "cgroup left behind: " << c.path();
-    }
-  }
-
-  const std::string &driver() const { return GetParam(); }
-  bool has(const std::string &feature) const {
-    return driver_info(driver()).features.count(feature) > 0;
-  }
-
-  std::vector<std::string> base(bool remove = true) const {
-    std::vector<std::string> a = {"--root", root_->path(), "run",       "--exec-driver",
-                                  driver(), "--rootfs",    BERTH_ROOTFS};
-    if (remove) a.push_back("--rm");
-    return a;
-  }
-
-  // berth run [flags] -- cmd..., with --rm.
-  Result run(const std::vector<std::string> &flags, const std::vector<std::string> &cmd,
-             const std::string &input = "") const {
-    auto a = base();
-    a.insert(a.end(), flags.begin(), flags.end());
-    a.push_back("--");
-    a.insert(a.end(), cmd.begin(), cmd.end());
-    return run_berth(a, input);
-  }
-
-  Result berth(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--root", root_->path()});
-    return run_berth(args);
-  }
-
-  // The request needed `feature`, which the driver does not declare.
-  void expect_refused(const Result &r, const std::string &field, const std::string &feature) const {
-    EXPECT_EQ(r.status, 125) << r.describe();
-    EXPECT_NE(r.err.find("cannot honour"), std::string::npos) << r.describe();
-    EXPECT_NE(r.err.find(field), std::string::npos) << "the refusal must name " << field << "\n"
-                                                    << r.describe();
-    EXPECT_NE(r.err.find(feature), std::string::npos) << r.describe();
-  }
-
-  std::unique_ptr<TempDir> root_;
-};
+// The fixture (driver_fixture.h): a private state root and rootfs copy per
+// case, leak checks by the ids of the case's own containers.
+class Conformance : public DriverTest {};
 
 TEST_P(Conformance, StdoutReachesTheCaller) {
   Result r = run({}, {"/bin/echo", "hello from berth"});
@@ -345,7 +237,7 @@ TEST_P(Conformance, ReadOnlyRootfsRefusesWrites) {
   if (!has("readonly-rootfs")) return expect_refused(r, "readonly_rootfs", "readonly-rootfs");
   EXPECT_NE(r.status, 0) << r.describe();
   EXPECT_EQ(r.out.find("WROTE"), std::string::npos) << r.describe();
-  EXPECT_FALSE(fs::exists(std::string(BERTH_ROOTFS) + "/should-not-exist"));
+  EXPECT_FALSE(fs::exists(rootfs() + "/should-not-exist"));
 }
 
 TEST_P(Conformance, DroppingAllCapabilitiesEmptiesTheEffectiveSet) {
@@ -430,11 +322,11 @@ TEST_P(Conformance, SpecFileRunsWithFlagsOverridingIt) {
   TempDir dir;
   {
     std::ofstream spec(dir.path() + "/spec.yaml");
-    spec << "version: 1\nrootfs: " << BERTH_ROOTFS
+    spec << "version: 1\nrootfs: " << rootfs()
          << "\nprocess:\n  args: [/bin/sh, -c, 'echo \"$WHO\"']\n  env: [WHO=spec]\n";
   }
   auto a = std::vector<std::string>{
-      "--root", root_->path(), "run", "--exec-driver", driver(), "--rm", dir.path() + "/spec.yaml"};
+      "--root", state_root(), "run", "--exec-driver", driver(), "--rm", dir.path() + "/spec.yaml"};
   Result from_spec = run_berth(a);
   EXPECT_EQ(from_spec.status, 0) << from_spec.describe();
   EXPECT_EQ(from_spec.out, "spec\n") << from_spec.describe();
@@ -463,9 +355,7 @@ TEST_P(Conformance, BestEffortRunsAndWarnsForEachIgnoredField) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Conformance, ::testing::ValuesIn(drivers_under_test()),
-                         [](const ::testing::TestParamInfo<std::string> &param) {
-                           return param.param;
-                         });
+                         driver_param_name);
 
 // Not per driver: the core's own refusals.
 TEST(CoreRefusals, UnknownDriverListsTheDriversFound) {

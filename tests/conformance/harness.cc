@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,14 @@ std::string Result::describe() const {
 
 Result run_berth(const std::vector<std::string> &args, const std::string &input,
                  int timeout_seconds, int send_signal, const std::string &signal_when) {
+  std::vector<std::string> argv = {BERTH_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, input, timeout_seconds, send_signal, signal_when);
+}
+
+Result run_program(const std::vector<std::string> &args, const std::string &input,
+                   int timeout_seconds, int send_signal, const std::string &signal_when,
+                   const std::vector<PassFd> &pass_fds) {
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
@@ -37,11 +46,16 @@ Result run_berth(const std::vector<std::string> &args, const std::string &input,
     dup2(out[1], 1);
     dup2(err[1], 2);
     setpgid(0, 0);  // so a timeout can kill berth and whatever it started
+    for (const PassFd &p : pass_fds) {
+      if (p.to == p.from)
+        fcntl(p.from, F_SETFD, 0);
+      else
+        dup2(p.from, p.to);  // the copy has no FD_CLOEXEC
+    }
     std::vector<char *> argv;
-    argv.push_back(const_cast<char *>(BERTH_BIN));
     for (const auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
     argv.push_back(nullptr);
-    execv(BERTH_BIN, argv.data());
+    execv(argv[0], argv.data());
     _exit(127);
   }
   close(in[0]);
@@ -93,11 +107,13 @@ Result run_berth(const std::vector<std::string> &args, const std::string &input,
   return r;
 }
 
-TempDir::TempDir() {
+TempDir::TempDir(unsigned mode) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "berth-test-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr)
     throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
   path_ = tmpl;
+  if (mode != 0700 && chmod(path_.c_str(), mode) != 0)
+    throw std::runtime_error("chmod " + path_ + ": " + std::strerror(errno));
 }
 
 TempDir::~TempDir() {

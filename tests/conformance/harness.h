@@ -23,10 +23,24 @@ Result run_berth(const std::vector<std::string> &args, const std::string &input 
                  int timeout_seconds = 60, int send_signal = 0,
                  const std::string &signal_when = "");
 
+// Descriptors the caller hands to the program: `from` (ours) becomes `to`
+// (its), inherited through exec as a shell's `exec 7</dir` would.
+struct PassFd {
+  int to;
+  int from;
+};
+
+// Any program (argv[0] a path), as run_berth runs berth.
+Result run_program(const std::vector<std::string> &argv, const std::string &input = "",
+                   int timeout_seconds = 60, int send_signal = 0,
+                   const std::string &signal_when = "", const std::vector<PassFd> &pass_fds = {});
+
 // A fresh temporary directory, removed (recursively) on destruction.
+// Mode 0700; `mode` widens it (e.g. 0755 for what a user in a container
+// must reach).
 class TempDir {
  public:
-  TempDir();
+  explicit TempDir(unsigned mode = 0700);
   ~TempDir();
   TempDir(const TempDir &) = delete;
   TempDir &operator=(const TempDir &) = delete;

@@ -32,6 +32,7 @@ BerthRunner::BerthRunner() {
   char tmpl[] = "/tmp/berth-libvirt-test.XXXXXX";
   if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   root_ = tmpl;
+  ids_ = std::make_unique<ContainerIds>(root_);
 }
 
 BerthRunner::~BerthRunner() {
@@ -41,7 +42,20 @@ BerthRunner::~BerthRunner() {
 }
 
 Result BerthRunner::run(const std::vector<std::string> &args, const std::string &stdin_file) const {
-  std::string cmd = shell_quote(BERTH_BIN) + " --root " + shell_quote(root_);
+  return run_command("", args, stdin_file);
+}
+
+Result BerthRunner::run_without_libvirtd(const std::vector<std::string> &args) const {
+  // unshare -m makes the new namespace's mounts private: the tmpfs is seen
+  // by this berth alone.
+  return run_command(
+      "unshare -m sh -c 'mount -t tmpfs berth-no-libvirtd /run/libvirt && exec \"$0\" \"$@\"' ",
+      args, "");
+}
+
+Result BerthRunner::run_command(const std::string &prefix, const std::vector<std::string> &args,
+                                const std::string &stdin_file) const {
+  std::string cmd = prefix + shell_quote(BERTH_BIN) + " --root " + shell_quote(root_);
   for (const std::string &a : args) cmd += " " + shell_quote(a);
   const std::string out = root_ + "/.stdout", err = root_ + "/.stderr";
   cmd += " <" + shell_quote(stdin_file.empty() ? "/dev/null" : stdin_file);
@@ -148,11 +162,7 @@ std::vector<std::string> leftovers(const std::vector<std::string> &ids) {
     }
   }
   virConnectClose(conn);
-  std::ifstream mounts("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(mounts, line))
-    for (const std::string &id : ids)
-      if (line.find(id) != std::string::npos) found.push_back("mount " + line);
+  for (const std::string &left : host_leftovers(ids)) found.push_back(left);
   return found;
 }
 

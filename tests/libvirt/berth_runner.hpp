@@ -3,8 +3,11 @@
 // (domain, mount) outlives a container.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "leaks.h"
 
 namespace berth::test {
 
@@ -31,6 +34,11 @@ class BerthRunner {
   // `berth --root ROOT ARGS...`, stdin from `stdin_file` (or /dev/null).
   Result run(const std::vector<std::string> &args, const std::string &stdin_file = "") const;
 
+  // The same where libvirtd cannot be reached, without stopping it: in a
+  // private mount namespace whose /run/libvirt (the daemons' sockets) is an
+  // empty tmpfs. The libvirtd other tests and other users rely on runs on.
+  Result run_without_libvirtd(const std::vector<std::string> &args) const;
+
   // `berth --root ROOT ARGS...` in the background; finish() waits for it.
   Started start(const std::vector<std::string> &args) const;
   static Result finish(const Started &s);
@@ -38,14 +46,23 @@ class BerthRunner {
   // The ids of the containers in this root.
   std::vector<std::string> container_ids() const;
 
+  // The ids of every container created in this root so far, those already
+  // removed (--rm, rm) included: what a test's leak check looks at.
+  std::vector<std::string> created_ids() const { return ids_->all(); }
+
   const std::string &root() const { return root_; }
 
  private:
+  Result run_command(const std::string &prefix, const std::vector<std::string> &args,
+                     const std::string &stdin_file) const;
+
   std::string root_;
+  std::unique_ptr<ContainerIds> ids_;
 };
 
 // The names of the libvirt domains of `ids` that libvirt still has, and the
-// host mounts mentioning them: empty when every container left nothing.
+// host mounts and cgroups naming them: empty when every container left
+// nothing.
 std::vector<std::string> leftovers(const std::vector<std::string> &ids);
 
 std::string read_file(const std::string &path);

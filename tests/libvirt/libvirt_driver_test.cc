@@ -21,7 +21,7 @@ class LibvirtDriver : public ::testing::Test {
 
   void TearDown() override {
     // Every run has returned: its domain and mounts must be gone already.
-    EXPECT_EQ(leftovers(berth_.container_ids()), std::vector<std::string>{});
+    EXPECT_EQ(leftovers(berth_.created_ids()), std::vector<std::string>{});
   }
 
   BerthRunner berth_;

@@ -24,7 +24,7 @@ class LibvirtEnd : public ::testing::Test {
   }
 
   void TearDown() override {
-    EXPECT_EQ(leftovers(berth_.container_ids()), std::vector<std::string>{});
+    EXPECT_EQ(leftovers(berth_.created_ids()), std::vector<std::string>{});
   }
 
   // `berth run` on libvirt in the background, with shared_ at /shared.

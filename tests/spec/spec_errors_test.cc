@@ -1,5 +1,7 @@
 // Documents that must be refused, each with the message and the place.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -379,6 +381,63 @@ TEST(SpecFileErrors, ProblemsInAFileAreNamedByItsPath) {
     std::filesystem::remove(file);
     EXPECT_EQ(std::string(e.what()).rfind(file.string() + ":2:10: network:", 0), 0u) << e.what();
   }
+}
+
+// --- hostile input: what the kernel would truncate or refuse ---
+
+TEST(SpecErrors, ANulByteInAnArgumentIsRefusedNotTruncated) {
+  expect_problem("version: 1\nprocess:\n  args: [/bin/echo, \"a\\0b\"]\n", 3, 21,
+                 "process.args[1]: contains a NUL byte");
+}
+
+TEST(SpecErrors, ANulByteInTheEnvironmentOrAPathIsRefused) {
+  expect_problem("version: 1\nprocess:\n  env: [\"A=x\\0y\"]\n", 3, 9,
+                 "process.env[0]: contains a NUL byte");
+  expect_problem("version: 1\nprocess:\n  env: {A: \"x\\0\"}\n", 3, 12,
+                 "process.env.A: contains a NUL byte");
+  expect_problem("version: 1\nprocess:\n  cwd: \"/tmp\\0/x\"\n", 3, 8,
+                 "process.cwd: contains a NUL byte");
+  expect_problem("version: 1\nrootfs: \"/srv/root\\0\"\n", 2, 9, "rootfs: contains a NUL byte");
+  expect_problem("version: 1\nmounts: [{source: /a, destination: \"/b\\0\"}]\n", 2, 0,
+                 "mounts[0].destination: contains a NUL byte");
+}
+
+TEST(SpecErrors, AnArgumentLongerThanTheKernelTakesNamesTheLimit) {
+  const std::string big(200 * 1024, 'x');
+  expect_problem("version: 1\nprocess:\n  args: [/bin/echo, " + big + "]\n", 3, 21,
+                 "process.args[1]: 204800 bytes; the kernel takes at most 131071 bytes in one "
+                 "argument (MAX_ARG_STRLEN");
+  expect_problem("version: 1\nprocess:\n  env: [A=" + big + "]\n", 3, 9,
+                 "process.env[0]: 204802 bytes; the kernel takes at most 131071 bytes in one "
+                 "variable");
+}
+
+TEST(SpecErrors, ArgumentsAndEnvironmentPastArgMaxAreRefusedTogether) {
+  // 8 MiB of stack: 2 MiB for a new program. 30 arguments of 100 KiB:
+  // each is allowed, together they are not.
+  rlimit stack{}, eight{8 << 20, RLIM_INFINITY};
+  ASSERT_EQ(::getrlimit(RLIMIT_STACK, &stack), 0);
+  eight.rlim_max = stack.rlim_max;
+  if (eight.rlim_max != RLIM_INFINITY && eight.rlim_max < eight.rlim_cur)
+    eight.rlim_cur = eight.rlim_max;
+  ASSERT_EQ(::setrlimit(RLIMIT_STACK, &eight), 0);
+  std::string args = "[/bin/echo";
+  for (int i = 0; i < 30; ++i) args += ", " + std::string(100 * 1024, 'a');
+  expect_problem("version: 1\nprocess:\n  args: " + args + "]\n", 3, 3,
+                 "process: args and env take");
+  ::setrlimit(RLIMIT_STACK, &stack);
+}
+
+TEST(SpecErrors, TheHostsRootIsNoRootfs) {
+  expect_problem("version: 1\nrootfs: /\n", 2, 9, "rootfs: '/' is the host's own root directory");
+  expect_problem("version: 1\nrootfs: /usr/..\n", 2, 9, "is the host's own root directory");
+  // A path that leads there: a symbolic link (or a bind mount) to /.
+  char dir[] = "/tmp/berth-spec-test.XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string link = std::string(dir) + "/root";
+  ASSERT_EQ(::symlink("/", link.c_str()), 0);
+  expect_problem("version: 1\nrootfs: " + link + "\n", 2, 9, "(" + link + " leads to /)");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -7,9 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <string>
 #include <thread>
@@ -165,4 +169,140 @@ TEST_F(StoreTest, ConcurrentRemovesOfOneContainerLeaveNewContainersAlone) {
   EXPECT_TRUE(entries(root_ + "/containers").empty());
   for (const std::string &s : entries(root_ + "/spare"))
     EXPECT_EQ(s.rfind(".removing-", 0), std::string::npos) << "left behind: " << s;
+}
+
+// --- damaged records ---
+
+// state.json's text for a record of `store`, cut or altered by `damage`.
+static Record damaged(Store &store, const std::string &root,
+                      const std::function<std::string(std::string)> &damage) {
+  Record r;
+  r.driver = "fake";
+  r.status = "running";
+  r.pid = 4242;
+  r.args = {"/bin/sleep", "300"};
+  store.create(r);
+  store.save(r);
+  std::string path = root + "/containers/" + r.id + "/state.json";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::ofstream(path, std::ios::trunc) << damage(text);
+  return r;
+}
+
+TEST_F(StoreTest, ATruncatedRecordIsListedWithWhatPrecedesTheCut) {
+  Store store(root_);
+  // Keys are written in order: args, created_at, detached, driver, ...
+  Record r = damaged(store, root_, [](std::string t) { return t.substr(0, t.find("exit_code")); });
+  std::vector<Record> all = store.list();
+  ASSERT_EQ(all.size(), 1u);
+  const Record &got = all.front();
+  EXPECT_EQ(got.id, r.id);
+  EXPECT_TRUE(got.damaged());
+  EXPECT_NE(got.damage.find("truncated or garbled at byte"), std::string::npos) << got.damage;
+  EXPECT_EQ(got.driver, "fake");
+  EXPECT_EQ(got.args, r.args);
+  EXPECT_EQ(got.status, "unknown");
+  EXPECT_EQ(store.resolve(r.id.substr(0, 8)).id, r.id);
+}
+
+TEST_F(StoreTest, ANumberCutShortIsNotTakenForTheWholeOne) {
+  Store store(root_);
+  Record r = damaged(store, root_, [](std::string t) {
+    size_t at = t.find("\"pid\": 4242");
+    return t.substr(0, at + std::strlen("\"pid\": 42"));
+  });
+  Record got = store.load(r.id);
+  EXPECT_TRUE(got.damaged());
+  EXPECT_EQ(got.pid, 0) << "42 of 4242 was read as the pid";
+  EXPECT_EQ(got.name, r.name);
+}
+
+TEST_F(StoreTest, AGarbledRecordIsListedAsDamaged) {
+  Store store(root_);
+  Record r = damaged(store, root_, [](std::string t) {
+    t.replace(t.find("\"name\""), 6, "\x01\xfe}{");
+    return t;
+  });
+  Record got = store.load(r.id);
+  EXPECT_TRUE(got.damaged());
+  EXPECT_EQ(got.driver, "fake") << "read before the garbage";
+  EXPECT_EQ(store.list().size(), 1u);
+}
+
+TEST_F(StoreTest, WrongTypesAreNamedAndTheOtherFieldsRead) {
+  Store store(root_);
+  Record r = damaged(store, root_, [](std::string t) {
+    t.replace(t.find("\"pid\": 4242"), 11, "\"pid\": \"x\"");
+    t.replace(t.find("\"detached\": false"), 17, "\"detached\": []");
+    return t;
+  });
+  Record got = store.load(r.id);
+  EXPECT_NE(got.damage.find("'pid' is a string, not a whole number"), std::string::npos)
+      << got.damage;
+  EXPECT_NE(got.damage.find("'detached' is a list"), std::string::npos) << got.damage;
+  EXPECT_EQ(got.status, "running");
+  EXPECT_EQ(got.args, r.args);
+  EXPECT_EQ(got.pid, 0);
+}
+
+TEST_F(StoreTest, AnEmptyOrForeignRecordIsDamagedNotSkipped) {
+  Store store(root_);
+  Record empty = damaged(store, root_, [](std::string) { return ""; });
+  Record list = damaged(store, root_, [](std::string) { return "[1, 2]"; });
+  EXPECT_NE(store.load(empty.id).damage.find("empty"), std::string::npos);
+  EXPECT_NE(store.load(list.id).damage.find("holds a list, not a record"), std::string::npos);
+  EXPECT_EQ(store.list().size(), 2u);
+}
+
+// --- the monitor's lock ---
+
+// A monitor that died (SIGKILL) while a child of its still holds the lock
+// through an inherited descriptor is gone, and a wait on it ends.
+TEST_F(StoreTest, AMonitorWhoseChildKeepsItsLockIsGone) {
+  Store store(root_);
+  Record r = create(store);
+  int ready[2], release[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(release), 0);
+  pid_t monitor = ::fork();
+  if (monitor == 0) {
+    int lock = ::open(store.monitor_lock(r.id).c_str(), O_RDONLY | O_DIRECTORY);
+    ::flock(lock, LOCK_EX);
+    if (::fork() == 0) {  // the child that keeps the descriptor, until released
+      ::close(release[1]);
+      (void)!::write(ready[1], "x", 1);
+      char c;
+      (void)!::read(release[0], &c, 1);
+      ::_exit(0);
+    }
+    ::_exit(0);  // the monitor dies; its lock lives on
+  }
+  ::close(ready[1]);
+  ::close(release[0]);
+  char c;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ::close(ready[0]);
+  ::waitpid(monitor, nullptr, 0);
+  int probe = ::open(store.monitor_lock(r.id).c_str(), O_RDONLY | O_DIRECTORY);
+  EXPECT_NE(::flock(probe, LOCK_EX | LOCK_NB), 0) << "the child should still hold the lock";
+  ::close(probe);
+  EXPECT_EQ(store.monitor_pid(r.id), 0);
+  EXPECT_EQ(store.wait_for_monitor(r.id, std::chrono::seconds(5)), berth::state::MonitorWait::gone);
+  ::close(release[1]);  // the child ends
+}
+
+TEST_F(StoreTest, AWaitOnALiveMonitorEndsAtItsTimeout) {
+  Store store(root_);
+  Record r = create(store);
+  int lock = ::open(store.monitor_lock(r.id).c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_EQ(::flock(lock, LOCK_EX), 0);
+  EXPECT_EQ(store.monitor_pid(r.id), ::getpid());
+  auto began = std::chrono::steady_clock::now();
+  EXPECT_EQ(store.wait_for_monitor(r.id, std::chrono::milliseconds(300)),
+            berth::state::MonitorWait::timed_out);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(2));
+  ::close(lock);
+  EXPECT_EQ(store.monitor_pid(r.id), 0);
 }

@@ -1,6 +1,6 @@
 // Mounts for drivers: bind mounts, an honest read-only remount, propagation,
-// detaching unmounts, a RAII guard, and resolving a container path inside a
-// root without escaping it.
+// detaching unmounts and a RAII guard. Paths inside a container's root are
+// opened with in_root.hpp.
 #pragma once
 
 #include <berth/driver.h>
@@ -43,14 +43,6 @@ int32_t unmount_if_id(const std::string &path, uint64_t id, berth_error *err);
 
 // True when `path` is the root of a mount (statx STATX_ATTR_MOUNT_ROOT).
 bool is_mount_point(const std::string &path);
-
-// Resolves `path` (absolute, as seen inside the container) against `root`
-// like chroot would, following symlinks inside root. Fails with
-// BERTH_E_INVALID when `path` has a ".." component or a symlink leads
-// outside `root` (".." above it). Components that do not exist yet are
-// appended as they are. *out is a host path under `root`.
-int32_t resolve_in_root(const std::string &root, const std::string &path, std::string *out,
-                        berth_error *err);
 
 // Unmounts (MNT_DETACH) its target on destruction unless release()d.
 class Mount {
