@@ -30,7 +30,7 @@ class LibvirtPosture : public ::testing::Test {
   }
 
   void TearDown() override {
-    EXPECT_EQ(leftovers(berth_.container_ids()), std::vector<std::string>{});
+    EXPECT_EQ(leftovers(berth_.created_ids()), std::vector<std::string>{});
   }
 
   Result run(std::vector<std::string> args) {
