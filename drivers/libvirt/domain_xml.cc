@@ -1,5 +1,6 @@
 #include "domain_xml.hpp"
 
+#include <berth/sdk/capabilities.hpp>
 #include <berth/sdk/error.hpp>
 
 #include <algorithm>
@@ -11,56 +12,11 @@
 namespace berth::libvirt {
 namespace {
 
-// Capability names in kernel order (bit N is capabilities(7)'s value N).
-constexpr std::string_view kCapNames[] = {"chown",
-                                          "dac_override",
-                                          "dac_read_search",
-                                          "fowner",
-                                          "fsetid",
-                                          "kill",
-                                          "setgid",
-                                          "setuid",
-                                          "setpcap",
-                                          "linux_immutable",
-                                          "net_bind_service",
-                                          "net_broadcast",
-                                          "net_admin",
-                                          "net_raw",
-                                          "ipc_lock",
-                                          "ipc_owner",
-                                          "sys_module",
-                                          "sys_rawio",
-                                          "sys_chroot",
-                                          "sys_ptrace",
-                                          "sys_pacct",
-                                          "sys_admin",
-                                          "sys_boot",
-                                          "sys_nice",
-                                          "sys_resource",
-                                          "sys_time",
-                                          "sys_tty_config",
-                                          "mknod",
-                                          "lease",
-                                          "audit_write",
-                                          "audit_control",
-                                          "setfcap",
-                                          "mac_override",
-                                          "mac_admin",
-                                          "syslog",
-                                          "wake_alarm",
-                                          "block_suspend",
-                                          "audit_read",
-                                          "perfmon",
-                                          "bpf",
-                                          "checkpoint_restore"};
-// libvirt 9.0's schema knows the capabilities up to block_suspend.
+// libvirt 9.0's schema knows the capabilities up to block_suspend; its
+// default policy drops a few of them (sys_boot, sys_module, sys_time, mknod,
+// audit_control, mac_admin) unless the XML turns them on, and leaves every
+// other one, including those past block_suspend, as it finds them.
 constexpr int kLibvirtKnownCaps = 37;
-
-int cap_number(const std::string &libvirt_name) {
-  for (int i = 0; i < static_cast<int>(std::size(kCapNames)); i++)
-    if (kCapNames[i] == libvirt_name) return i;
-  return -1;
-}
 
 bool has_all(const char *const *caps, uint32_t count) {
   for (uint32_t i = 0; i < count; i++)
@@ -111,39 +67,13 @@ std::string xml_escape(const std::string &s) {
 }
 
 std::string libvirt_cap_name(const std::string &cap) {
-  if (cap.rfind("CAP_", 0) != 0 || cap.size() == 4) return "";
-  std::string name = cap.substr(4);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name;
-}
-
-int32_t cap_drop_mask(const berth_spec *spec, uint64_t *out, berth_error *err) {
-  uint64_t keep = 0;
-  for (uint32_t i = 0; i < spec->cap_add_count; i++) {
-    int n = cap_number(libvirt_cap_name(spec->cap_add[i]));
-    if (n >= 0) keep |= 1ull << n;
-  }
-  if (has_all(spec->cap_drop, spec->cap_drop_count)) {
-    *out = ~keep;
-    return BERTH_OK;
-  }
-  uint64_t drop = 0;
-  for (uint32_t i = 0; i < spec->cap_drop_count; i++) {
-    int n = cap_number(libvirt_cap_name(spec->cap_drop[i]));
-    if (n < 0)
-      return sdk::fail(err, BERTH_E_INVALID,
-                       "capabilities.drop: unknown capability '%s'; use a capabilities(7) name "
-                       "such as CAP_NET_RAW, or ALL",
-                       spec->cap_drop[i]);
-    drop |= 1ull << n;
-  }
-  *out = drop & ~keep;
-  return BERTH_OK;
+  int n = sdk::capability_value(cap.c_str());
+  const char *name = sdk::capability_name(n);
+  return name != nullptr ? name : "";
 }
 
 int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::string *out,
-                         berth_error *err) {
+                         berth_error * /*err*/) {
   std::string x;
   x += "<domain type='lxc'>\n";
   x += "  <name>" + xml_escape(plan.name) + "</name>\n";
@@ -189,14 +119,21 @@ int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::st
       add_arg(&x, groups);
     }
   }
-  uint64_t drop = 0;
-  if (int32_t rc = cap_drop_mask(spec, &drop, err); rc != BERTH_OK) return rc;
-  if (drop != 0) {
-    char hex[32];
-    std::snprintf(hex, sizeof(hex), "%llx", static_cast<unsigned long long>(drop));
-    add_arg(&x, "--cap-drop");
-    add_arg(&x, hex);
-  }
+  // The process's capabilities (Docker's default set with the spec's
+  // add/drop): init keeps exactly these in the bounding, permitted and
+  // effective sets as its last step before exec, and installs the seccomp
+  // program the driver sends it (see monitor.cc), built for the same set.
+  char hex[32];
+  std::snprintf(hex, sizeof(hex), "%llx", static_cast<unsigned long long>(plan.capabilities));
+  add_arg(&x, "--caps");
+  add_arg(&x, hex);
+  add_arg(&x, "--seccomp");
+  if (plan.no_new_privs) add_arg(&x, "--no-new-privs");
+  // The driver's directories leave the container before the process runs.
+  add_arg(&x, "--detach");
+  add_arg(&x, kInitDirInContainer);
+  add_arg(&x, "--detach");
+  add_arg(&x, kRunDirInContainer);
   add_arg(&x, "--hostname");
   add_arg(&x, plan.hostname);
   add_arg(&x, "--cwd");
@@ -214,26 +151,23 @@ int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::st
   // gives it only lo. Without privnet (and no interface) libvirt-lxc keeps
   // the host's network namespace.
   if (spec->network != BERTH_NETWORK_HOST) x += "    <privnet/>\n";
-  // Added capabilities are libvirt's to grant (it drops a few by default):
-  // policy 'allow' for ALL, else 'on' for each. Dropped ones are dropped by
-  // our init just before exec (see cap_drop_mask): libvirt would drop them
-  // from init itself, which needs CAP_SYS_ADMIN for the hostname and
-  // CAP_SETUID/SETGID for the user switch.
-  if (spec->cap_add_count > 0) {
-    const bool all = has_all(spec->cap_add, spec->cap_add_count);
-    x += std::string("    <capabilities policy='") + (all ? "allow" : "default") + "'>\n";
-    for (uint32_t i = 0; i < spec->cap_add_count && !all; i++) {
-      std::string name = libvirt_cap_name(spec->cap_add[i]);
-      int n = cap_number(name);
-      if (n < 0 || n >= kLibvirtKnownCaps)
-        return sdk::fail(err, BERTH_E_INVALID,
-                         "capabilities.add: libvirt-lxc cannot grant '%s'; use a capabilities(7) "
-                         "name libvirt knows (CAP_CHOWN .. CAP_BLOCK_SUSPEND) or ALL",
-                         spec->cap_add[i]);
-      x += "      <" + name + " state='on'/>\n";
+  // libvirt's default capability policy, which keeps CAP_SYS_ADMIN for init
+  // (hostname, the unmount of /sys/fs/cgroup, the masks), plus mknod (in
+  // Docker's default set, which init then drops to) and whatever the spec
+  // adds that libvirt would drop; ALL: policy 'allow'. init does the rest.
+  const bool all = has_all(spec->cap_add, spec->cap_add_count);
+  x += std::string("    <capabilities policy='") + (all ? "allow" : "default") + "'>\n";
+  if (!all) {
+    x += "      <mknod state='on'/>\n";
+    for (uint32_t i = 0; i < spec->cap_add_count; i++) {
+      int n = sdk::capability_value(spec->cap_add[i]);
+      const char *name = sdk::capability_name(n);
+      if (n < 0 || n >= kLibvirtKnownCaps || name == nullptr || std::string_view(name) == "mknod")
+        continue;
+      x += std::string("      <") + name + " state='on'/>\n";
     }
-    x += "    </capabilities>\n";
   }
+  x += "    </capabilities>\n";
   x += "  </features>\n";
 
   x += "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n";

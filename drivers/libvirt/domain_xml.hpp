@@ -24,21 +24,19 @@ struct DomainPlan {
   std::string run_dir;                  // host directory of the control socket (state dir)
   int64_t host_memory_kib = 0;          // the host's RAM: <memory> when the spec sets no limit
   unsigned tty_rows = 0, tty_cols = 0;  // the core's terminal size (tty only)
+  uint64_t capabilities = 0;            // what the process keeps (sdk::plan_capabilities)
+  bool no_new_privs = true;             // off only when the spec allows new privileges
 };
 
 // XML-escapes text for element content and attribute values.
 std::string xml_escape(const std::string &s);
 
 // libvirt's name of a capability ("CAP_NET_RAW" -> "net_raw"); empty when
-// the name is not of that form.
+// unknown.
 std::string libvirt_cap_name(const std::string &cap);
 
-// The capabilities init drops before exec, as a bit mask of capabilities(7)
-// numbers: the spec's drops (all but the added ones for ALL).
-int32_t cap_drop_mask(const berth_spec *spec, uint64_t *out, berth_error *err);
-
 // Builds the <domain type='lxc'> document. BERTH_E_INVALID for a spec value
-// libvirt cannot express (e.g. a capability name it does not know).
+// libvirt cannot express.
 int32_t build_domain_xml(const berth_spec *spec, const DomainPlan &plan, std::string *out,
                          berth_error *err);
 

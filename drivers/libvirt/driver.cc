@@ -1,8 +1,10 @@
 // The libvirt execution driver: berth containers as transient libvirt-lxc
 // domains, driven through libvirt's C API (never virsh).
+#include "leftovers.hpp"
 #include "libvirt_api.hpp"
 #include "machine_cgroup.hpp"
 #include "monitor.hpp"
+#include "process_watch.hpp"
 #include "state.hpp"
 
 #include <berth/driver.h>
@@ -26,16 +28,19 @@ namespace {
 //    is not even joined);
 //  - SEPARATE_STDERR: the console is one stream, stdout and stderr share it;
 //  - NS_USER: only with an <idmap> and a rootfs owned by the mapped ids;
-//  - NS_CGROUP: libvirt-lxc shows the container its full cgroup path;
-//  - SECCOMP: libvirt-lxc installs no seccomp filter.
+//  - NS_CGROUP: libvirt-lxc has no cgroup namespace (init unmounts the
+//    container's cgroupfs instead, but /proc/self/cgroup shows host paths).
 constexpr uint64_t kFeatures =
     BERTH_FEATURE_NS_PID | BERTH_FEATURE_NS_MOUNT | BERTH_FEATURE_NS_UTS | BERTH_FEATURE_NS_IPC |
     BERTH_FEATURE_NS_NET | BERTH_FEATURE_LIMIT_MEMORY | BERTH_FEATURE_LIMIT_CPU |
     BERTH_FEATURE_TTY | BERTH_FEATURE_STDIN | BERTH_FEATURE_BIND_MOUNTS |
     BERTH_FEATURE_READONLY_MOUNTS | BERTH_FEATURE_READONLY_ROOTFS | BERTH_FEATURE_NETWORK_NONE |
     BERTH_FEATURE_NETWORK_HOST | BERTH_FEATURE_USER_SWITCH | BERTH_FEATURE_PIDS_LISTING |
-    BERTH_FEATURE_HOSTNAME | BERTH_FEATURE_CAPABILITIES | BERTH_FEATURE_OOM_REPORT |
-    BERTH_FEATURE_CWD | BERTH_FEATURE_ENV;
+    BERTH_FEATURE_HOSTNAME | BERTH_FEATURE_CAPABILITIES | BERTH_FEATURE_SECCOMP |
+    BERTH_FEATURE_OOM_REPORT | BERTH_FEATURE_CWD | BERTH_FEATURE_ENV |
+    // Set by berth-libvirt-init (init/posture.c). The device list is
+    // libvirt's own (see README): block devices can be made, never opened.
+    BERTH_FEATURE_NO_NEW_PRIVS | BERTH_FEATURE_MASKED_PATHS | BERTH_FEATURE_DEVICE_ALLOWLIST;
 
 int64_t number(const State &st, const char *key) {
   auto it = st.find(key);
@@ -48,7 +53,7 @@ std::string value(const State &st, const char *key, const std::string &def = "")
 }
 
 int32_t probe(char *info, size_t info_size, berth_error *err) {
-  const std::string uri = "lxc:///system";
+  const std::string uri = default_uri();
   Connection conn;
   if (int32_t rc = open_connection(uri, &conn, err); rc != BERTH_OK) return rc;
   const char *type = virConnectGetType(conn.get());
@@ -89,9 +94,36 @@ pid_t live_process(const State &st) {
   return process_start_time(pid) == start && start != 0 ? pid : 0;
 }
 
+// The container's record, or what can stand in for it: a record that is
+// missing or cannot be read leaves the defaults, and the domain is always
+// named from the container id (never from the record: a damaged one must
+// not lead a destroy to another domain). False when there is no record.
+bool read_record(const berth_container *c, State *st);
+
+// A connection on the recorded URI, else on the default one (a damaged
+// record's URI).
+int32_t connect_for(const State &st, Connection *conn, berth_error *err);
+
+// The spec's process found through libvirt when the record does not name
+// it (damaged): the domain's controller, its child init, init's child.
+// *start is its start time as read now, the pin for the signal.
+pid_t process_from_domain(const berth_container *c, const State &st, uint64_t *start) {
+  berth_error ignored{};
+  Connection conn;
+  Domain dom;
+  if (connect_for(st, &conn, &ignored) != BERTH_OK ||
+      find_domain(conn.get(), domain_name(c), &dom, &ignored) != BERTH_OK || !dom ||
+      virDomainIsActive(dom.get()) != 1)
+    return 0;
+  pid_t init = first_child(static_cast<pid_t>(virDomainGetID(dom.get())));
+  pid_t pid = init > 0 ? first_child(init) : 0;
+  *start = pid > 0 ? process_start_time(pid) : 0;
+  return pid > 0 && parent_of(pid) == init ? pid : 0;
+}
+
 int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
   State st;
-  if (int32_t rc = load_state(c, &st, err); rc != BERTH_OK) return rc;
+  read_record(c, &st);
   // When the process is gone but the run has not ended: in the monitor (the
   // core forwards its SIGTERM/SIGINT here) the signal ends what wait()
   // still waits for, so it is never lost on a container that is ending.
@@ -101,6 +133,9 @@ int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
                      c->id);
   };
   pid_t pid = live_process(st);
+  uint64_t start = static_cast<uint64_t>(number(st, "pid_start"));
+  if (pid == 0 && st.count("pid") == 0 && st.count("exit_code") == 0)
+    pid = process_from_domain(c, st, &start);
   if (pid == 0) return process_gone();
   // Straight to the process (pid 2 inside the container, under our init):
   // a pidfd pins it, so a recycled pid can never receive the signal. The
@@ -110,8 +145,7 @@ int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
     return err->sys_errno == ESRCH ? process_gone() : sdk::wrap(err, std::string("kill ") + c->id);
   // Checked after the pidfd exists: if the pid is still the container's
   // process now, the pidfd is pinned to it.
-  if (process_start_time(pid) != static_cast<uint64_t>(number(st, "pid_start")))
-    return process_gone();
+  if (process_start_time(pid) != start) return process_gone();
   if (int32_t rc = sdk::send_signal(pidfd.get(), signal, err); rc != BERTH_OK)
     return err->sys_errno == ESRCH ? process_gone() : sdk::wrap(err, std::string("kill ") + c->id);
   return BERTH_OK;
@@ -135,49 +169,89 @@ int32_t pids(const berth_container *c, int64_t *pids, uint32_t capacity, uint32_
   return BERTH_OK;
 }
 
+bool read_record(const berth_container *c, State *st) {
+  berth_error ignored{};
+  int32_t rc = load_state(c, st, &ignored);
+  if (rc != BERTH_OK) st->clear();
+  return rc != BERTH_E_NO_CONTAINER;
+}
+
+int32_t connect_for(const State &st, Connection *conn, berth_error *err) {
+  const std::string uri = value(st, "uri", default_uri());
+  int32_t rc = open_connection(uri, conn, err);
+  if (rc != BERTH_OK && uri != default_uri()) rc = open_connection(default_uri(), conn, err);
+  return rc;
+}
+
+// libvirt's answer: is the container's domain running (not gone, not
+// inactive)?
+int32_t domain_running(const berth_container *c, const State &st, bool *running, berth_error *err) {
+  Connection conn;
+  if (int32_t rc = connect_for(st, &conn, err); rc != BERTH_OK) return rc;
+  Domain dom;
+  if (int32_t rc = find_domain(conn.get(), domain_name(c), &dom, err); rc != BERTH_OK) return rc;
+  *running = dom && virDomainIsActive(dom.get()) == 1;
+  return BERTH_OK;
+}
+
+// The truth, also once the monitor is gone: libvirt destroys the domain
+// of a monitor that died (AUTODESTROY), and this says STOPPED then, not
+// what the record last said.
 int32_t state(const berth_container *c, berth_container_state *out, berth_error *err) {
   State st;
-  if (int32_t rc = load_state(c, &st, err); rc != BERTH_OK) return rc;
+  const bool recorded = read_record(c, &st);
   out->pid = 0;
   if (st.count("exit_code") != 0) {
     out->state = BERTH_STATE_STOPPED;
     return BERTH_OK;
   }
-  Connection conn;
-  if (int32_t rc = open_connection(value(st, "uri", "lxc:///system"), &conn, err); rc != BERTH_OK)
-    return rc;
-  Domain dom;
-  if (int32_t rc = find_domain(conn.get(), value(st, "domain"), &dom, err); rc != BERTH_OK)
-    return rc;
-  if (!dom || virDomainIsActive(dom.get()) != 1) {
+  bool running = false;
+  if (int32_t rc = domain_running(c, st, &running, err); rc != BERTH_OK) return rc;
+  if (!running) {
+    if (!recorded)
+      return sdk::fail(err, BERTH_E_NO_CONTAINER,
+                       "no libvirt container %s (no record, no domain %s)", c->id,
+                       domain_name(c).c_str());
     out->state = BERTH_STATE_STOPPED;
     return BERTH_OK;
   }
   pid_t pid = live_process(st);
-  out->state =
-      pid > 0 ? BERTH_STATE_RUNNING : (st.count("pid") ? BERTH_STATE_STOPPED : BERTH_STATE_CREATED);
-  out->pid = pid;
+  uint64_t start = 0;
+  // A record that does not name the process (damaged, or written before
+  // the process existed): libvirt's domain leads to it.
+  if (pid == 0 && st.count("pid") == 0) pid = process_from_domain(c, st, &start);
+  if (pid > 0) {
+    out->state = BERTH_STATE_RUNNING;
+    out->pid = pid;
+  } else {
+    // The domain runs but its process is gone (init is ending), or init
+    // has not started it yet.
+    out->state = st.count("pid") ? BERTH_STATE_STOPPED : BERTH_STATE_CREATED;
+  }
   return BERTH_OK;
 }
 
+// Works from the container id alone when the record is missing or
+// damaged: the domain is named from the id, libvirt's state directory is
+// the default one.
 int32_t destroy(const berth_container *c, berth_error *err) {
   State st;
-  int32_t rc = load_state(c, &st, err);
-  if (rc == BERTH_E_NO_CONTAINER) {
-    monitor_forget(c);
-    return BERTH_OK;  // already gone
-  }
-  if (rc != BERTH_OK) return rc;
+  const bool recorded = read_record(c, &st);
+  const std::string name = domain_name(c);
   // In the monitor, its own handle on the domain (one connection less);
   // from any other process, a lookup.
   Connection conn;
   Domain dom(monitor_domain(c));
   if (!dom) {
-    if (int32_t crc = open_connection(value(st, "uri", "lxc:///system"), &conn, err);
-        crc != BERTH_OK)
+    if (int32_t rc = connect_for(st, &conn, err); rc != BERTH_OK) {
+      // No record and no libvirtd: nothing of ours can be running.
+      if (!recorded) {
+        monitor_forget(c);
+        return BERTH_OK;
+      }
       return sdk::wrap(err, std::string("destroy container ") + c->id);
-    if (int32_t drc = find_domain(conn.get(), value(st, "domain"), &dom, err); drc != BERTH_OK)
-      return drc;
+    }
+    if (int32_t rc = find_domain(conn.get(), name, &dom, err); rc != BERTH_OK) return rc;
   }
   // virDomainDestroy is synchronous for LXC: the processes are killed and
   // libvirt has removed the machine cgroup when it returns.
@@ -186,9 +260,13 @@ int32_t destroy(const berth_container *c, berth_error *err) {
     // usually just exited): inactive, or gone as a transient domain.
     virErrorPtr e = virGetLastError();
     if (e == nullptr || (e->code != VIR_ERR_OPERATION_INVALID && e->code != VIR_ERR_NO_DOMAIN))
-      return fail_libvirt(err, BERTH_E_SYSTEM, "virDomainDestroy(" + value(st, "domain") + ")");
+      return fail_libvirt(err, BERTH_E_SYSTEM, "virDomainDestroy(" + name + ")");
   }
   monitor_forget(c);
+  if (int32_t rc =
+          remove_leftovers(value(st, "libvirt_state_dir", default_libvirt_state_dir()), name, err);
+      rc != BERTH_OK)
+    return sdk::wrap(err, std::string("destroy container ") + c->id);
   const std::string run = std::string(c->state_dir) + "/run";
   unlink((run + "/ctl.sock").c_str());
   rmdir(run.c_str());

@@ -95,4 +95,38 @@ int32_t machine_cgroup_pids(pid_t init_pid, std::vector<int64_t> *out, berth_err
                    static_cast<int>(init_pid), self.c_str());
 }
 
+namespace {
+
+long oom_kill_count(const std::string &path) {
+  std::ifstream in(path);
+  std::string key;
+  long value = 0;
+  while (in >> key >> value)
+    if (key == "oom_kill") return value;
+  return 0;
+}
+
+}  // namespace
+
+bool machine_cgroup_oom_killed(pid_t init_pid) {
+  std::ifstream in("/proc/" + std::to_string(init_pid) + "/cgroup");
+  const std::vector<CgroupMount> mounts = cgroup_mounts();
+  std::string line;
+  long count = 0;
+  while (std::getline(in, line)) {
+    size_t a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    std::string controllers = line.substr(a + 1, b - a - 1);
+    std::string path = line.substr(b + 1);
+    if (path == "/") continue;
+    for (const CgroupMount &m : mounts) {
+      if (controllers.empty() && m.v2)
+        count += oom_kill_count(m.dir + path + "/memory.events");
+      else if (!m.v2 && has_option(controllers, "memory") && has_option(m.options, "memory"))
+        count += oom_kill_count(m.dir + path + "/memory.oom_control");
+    }
+  }
+  return count > 0;
+}
+
 }  // namespace berth::libvirt

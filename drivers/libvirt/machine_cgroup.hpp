@@ -17,4 +17,9 @@ int32_t machine_cgroup_pids(pid_t init_pid, std::vector<int64_t> *out, berth_err
 // guards pid reuse between processes of berth.
 uint64_t process_start_time(pid_t pid);
 
+// True when the memory cgroup libvirt made for the container's init
+// recorded an OOM kill (memory.oom_control on v1, memory.events on v2),
+// read from the host: the container no longer sees its cgroups.
+bool machine_cgroup_oom_killed(pid_t init_pid);
+
 }  // namespace berth::libvirt

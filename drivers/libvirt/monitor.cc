@@ -3,6 +3,7 @@
 #include "console_pump.hpp"
 #include "control_socket.hpp"
 #include "domain_xml.hpp"
+#include "leftovers.hpp"
 #include "libvirt_api.hpp"
 #include "machine_cgroup.hpp"
 #include "process_watch.hpp"
@@ -16,18 +17,23 @@
 #include <sys/sysinfo.h>
 #include <termios.h>
 #include <unistd.h>
+#include <berth/sdk/capabilities.hpp>
 #include <berth/sdk/error.hpp>
 #include <berth/sdk/pidfd.hpp>
+#include <berth/sdk/seccomp_profile.hpp>
 
 #include <cerrno>
 #include <chrono>
 #include <climits>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace berth::libvirt {
 namespace {
@@ -53,6 +59,7 @@ struct Running {
   Domain dom;
   Stream console;
   Fd controller;  // pidfd of the domain's libvirt_lxc process
+  pid_t init_pid = 0;
   Fd listener;
   Fd ctl;
   Fd stdout_fd;
@@ -112,25 +119,18 @@ std::shared_ptr<Running> find_running(const std::string &id) {
   return it == registry().end() ? nullptr : it->second;
 }
 
-// The host pid of init's first child: the spec's process.
-pid_t first_child(pid_t init_pid) {
-  std::ifstream in("/proc/" + std::to_string(init_pid) + "/task/" + std::to_string(init_pid) +
-                   "/children");
-  long pid = 0;
-  in >> pid;
-  return static_cast<pid_t>(pid);
-}
-
 int32_t exec_failure(const std::string &report, const berth_spec *spec, berth_error *err) {
-  // "failed STEP ERRNO"
+  // "failed STEP ERRNO [OBJECT]"
   char step[64] = {0};
-  int e = 0;
-  if (std::sscanf(report.c_str(), "failed %63s %d", step, &e) != 2)
+  int e = 0, end = 0;
+  if (std::sscanf(report.c_str(), "failed %63s %d%n", step, &e, &end) != 2)
     return sdk::fail(err, BERTH_E_INTERNAL, "berth-libvirt-init said '%s'", report.c_str());
   std::string what = step;
+  std::string named = report.size() > static_cast<size_t>(end) + 1 ? report.substr(end + 1) : "";
   std::string object = what == "chdir"         ? std::string(spec->cwd)
                        : what == "exec"        ? std::string(spec->args[0])
                        : what == "sethostname" ? std::string(spec->hostname ? spec->hostname : "")
+                       : !named.empty()        ? named
                                                : "the container's process";
   if (what == "exec") {
     int32_t code = e == ENOENT                                   ? BERTH_E_EXEC_NOT_FOUND
@@ -143,9 +143,25 @@ int32_t exec_failure(const std::string &report, const berth_spec *spec, berth_er
   return sdk::fail_errno(err, e, step, object);
 }
 
+// Compiled seccomp programs, one per capability set (see
+// <berth/sdk/seccomp_cache.hpp>): root's own directory, never exposed to a
+// container.
+constexpr const char *kSeccompCacheDir = "/run/berth-libvirt/seccomp";
+
+// no_new_privs unless the spec asked for new privileges (setuid binaries,
+// file capabilities) with --security-opt no-new-privileges=false.
+bool no_new_privs(const berth_spec *spec) {
+  return !BERTH_SPEC_HAS(spec, security_flags) ||
+         (spec->security_flags & BERTH_SECURITY_ALLOW_NEW_PRIVS) == 0;
+}
+
 // Tears down a container whose start failed half-way: no domain stays.
 void abandon(Running &r, const berth_container *c) {
-  if (r.dom) virDomainDestroy(r.dom.get());
+  if (r.dom) {
+    virDomainDestroy(r.dom.get());
+    berth_error ignored{};
+    remove_leftovers(default_libvirt_state_dir(), domain_name(c), &ignored);
+  }
   std::string run = std::string(c->state_dir) + "/run";
   unlink((run + "/" + kControlSocketName).c_str());
   rmdir(run.c_str());
@@ -153,6 +169,16 @@ void abandon(Running &r, const berth_container *c) {
 }
 
 }  // namespace
+
+std::string default_uri() {
+  const char *uri = std::getenv("BERTH_LIBVIRT_URI");
+  return uri != nullptr && *uri != '\0' ? uri : "lxc:///system";
+}
+
+std::string default_libvirt_state_dir() {
+  const char *dir = std::getenv("BERTH_LIBVIRT_STATE_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : "/run/libvirt/lxc";
+}
 
 int32_t parse_options(const berth_spec *spec, Options *out, berth_error *err) {
   Options o;
@@ -168,7 +194,7 @@ int32_t parse_options(const berth_spec *spec, Options *out, berth_error *err) {
     } else {
       return sdk::fail(err, BERTH_E_INVALID,
                        "driver_options.libvirt: unknown option '%s'; the libvirt driver takes "
-                       "uri (default lxc:///system) and init_dir",
+                       "uri (default lxc:///system or $BERTH_LIBVIRT_URI) and init_dir",
                        key.c_str());
     }
   }
@@ -239,10 +265,21 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
       plan.tty_cols = ws.ws_col;
     }
   }
+  int last_cap = 0;
+  if (int32_t rc = sdk::plan_capabilities(spec, &plan.capabilities, &last_cap, err); rc != BERTH_OK)
+    return fail_cleanup(rc);
+  plan.no_new_privs = no_new_privs(spec);
+  // libvirt's XML has no seccomp: init installs the SDK's profile, the one
+  // the native driver installs, built for the same capabilities.
+  std::vector<sock_filter> program;
+  if (int32_t rc =
+          sdk::seccomp::default_program(plan.capabilities, kSeccompCacheDir, &program, err);
+      rc != BERTH_OK)
+    return fail_cleanup(rc);
   std::string xml;
   if (int32_t rc = build_domain_xml(spec, plan, &xml, err); rc != BERTH_OK) return fail_cleanup(rc);
 
-  State st{{"uri", opt.uri}, {"domain", name}};
+  State st{{"uri", opt.uri}, {"domain", name}, {"libvirt_state_dir", default_libvirt_state_dir()}};
   if (int32_t rc = save_state(c, st, err); rc != BERTH_OK) return fail_cleanup(rc);
 
   // AUTODESTROY: libvirt destroys the domain when this connection closes,
@@ -298,6 +335,11 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
   if (msg != "hello")
     return fail_cleanup(
         sdk::fail(err, BERTH_E_INTERNAL, "berth-libvirt-init said '%s', not hello", msg.c_str()));
+  std::string filter("seccomp\0", 8);
+  filter.append(reinterpret_cast<const char *>(program.data()),
+                program.size() * sizeof(sock_filter));
+  if (int32_t rc = send_message(r->ctl.get(), filter, err); rc != BERTH_OK) return fail_cleanup(rc);
+  r->init_pid = init_pid;
 
   // Our copies of the core's stdio, kept for the pump threads.
   r->stdout_fd = Fd(fcntl(stdio->stdout_fd, F_DUPFD_CLOEXEC, 3));
@@ -372,6 +414,9 @@ int32_t monitor_wait(const berth_container *c, berth_exit_status *out, berth_err
   int code = 0, sig = 0, oom = 0;
   long long bytes = 0;
   if (std::sscanf(msg.c_str(), "exit %d %d %d %lld", &code, &sig, &oom, &bytes) == 4) {
+    // The OOM flag from the host side while init (and so the machine
+    // cgroup) still exists: the container has no cgroupfs to read it from.
+    if (r->init_pid > 0 && machine_cgroup_oom_killed(r->init_pid)) oom = 1;
     // 2. Everything init wrote must reach the core before init may end.
     r->pump->wait_for_output(bytes, kConsoleStall);
     std::lock_guard<std::mutex> lock(r->ctl_send_mutex);

@@ -10,8 +10,15 @@
 
 namespace berth::libvirt {
 
+// The libvirt connection and libvirt's LXC state directory: lxc:///system
+// and /run/libvirt/lxc, unless $BERTH_LIBVIRT_URI / $BERTH_LIBVIRT_STATE_DIR
+// name a private libvirtd (the test suite's). Recorded per container, so
+// every later call uses what start used.
+std::string default_uri();
+std::string default_libvirt_state_dir();
+
 struct Options {
-  std::string uri = "lxc:///system";
+  std::string uri = default_uri();
   std::string init_dir;  // directory holding berth-libvirt-init
 };
 

@@ -6,6 +6,9 @@
 #include <berth/sdk/pidfd.hpp>
 
 #include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <string>
 
 namespace berth::libvirt {
 
@@ -39,6 +42,25 @@ int32_t open_controller(pid_t pid, const std::string &name, Fd *out, berth_error
   }
   *out = std::move(pidfd);
   return BERTH_OK;
+}
+
+pid_t first_child(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  long child = 0;
+  in >> child;
+  return static_cast<pid_t>(child);
+}
+
+pid_t parent_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return 0;
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  char state = 0;
+  long ppid = 0;
+  if (std::sscanf(stat.c_str() + close + 1, " %c %ld", &state, &ppid) != 2) return 0;
+  return static_cast<pid_t>(ppid);
 }
 
 }  // namespace berth::libvirt

@@ -20,4 +20,11 @@ namespace berth::libvirt {
 // controller has already exited.
 int32_t open_controller(pid_t pid, const std::string &name, Fd *out, berth_error *err);
 
+// The first child of `pid` (the controller's child is the container's
+// init, init's is the spec's process); 0 when it has none.
+pid_t first_child(pid_t pid);
+
+// The parent of `pid` (field 4 of /proc/PID/stat); 0 when it is gone.
+pid_t parent_of(pid_t pid);
+
 }  // namespace berth::libvirt

@@ -16,8 +16,8 @@ namespace berth::native::caps {
 uint64_t default_set();
 
 // Plan: default_set() minus drop plus add ("ALL" allowed in either, as
-// Docker: add wins over drop). Names are parsed with libcap;
-// BERTH_E_INVALID names the field and the unknown value.
+// Docker: add wins over drop): sdk::plan_capabilities. BERTH_E_INVALID
+// names the field and the unknown value.
 int32_t plan(const berth_spec *spec, Plan *plan, berth_error *err);
 
 // Child, while still fully privileged: drop everything else from the

@@ -1,8 +1,8 @@
-// The default seccomp profile: what Docker's default profile denies, denied
-// with EPERM (clone3 with ENOSYS, so libc falls back to clone, whose
-// namespace flags are then checked). Compiled in the parent with libseccomp
-// (once per capability set: see seccomp_cache.h) into a BPF program, which the parent sends the
-// child with its "go"; the child only loads it (no allocation after clone).
+// The default seccomp profile (the SDK's, <berth/sdk/seccomp_profile.hpp>):
+// compiled in the parent (once per capability set, cached in
+// /run/berth-native/seccomp: see <berth/sdk/seccomp_cache.hpp>) into a BPF
+// program, which the parent sends the child with its "go"; the child only
+// loads it (no allocation after clone).
 #pragma once
 
 #include <berth/driver.h>
@@ -17,8 +17,8 @@ namespace berth::native::seccomp {
 
 // Parent: compiles the profile for plan.capabilities (a capability the spec
 // adds re-allows the system calls it guards, as in Docker's profile), or
-// reads the program compiled for the same capabilities before from
-// seccomp_cache.
+// reads the program compiled for the same capabilities before from the
+// cache.
 int32_t compile(const Plan &plan, std::vector<sock_filter> *program, berth_error *err);
 
 // Child: the filter, after no_new_privs when `no_new_privs`. Without it,

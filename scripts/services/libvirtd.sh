@@ -1,5 +1,13 @@
 #!/bin/sh
 # libvirtd.sh start|stop|status — run libvirtd for the libvirt driver's tests.
+# libvirtd.sh private-start DIR | private-stop DIR — a private libvirtd of
+#   the test suite's own, beside the host's: its sockets in DIR/sock
+#   (unix_sock_dir of DIR/libvirtd.conf), its /run/libvirt (the LXC
+#   driver's state, its driver.pid lock, its domains' files) a bind of
+#   DIR/run in a mount namespace of its own, its pid in DIR/libvirtd.pid.
+#   private-start prints the two variables that point berth's libvirt
+#   driver at it (BERTH_LIBVIRT_URI, BERTH_LIBVIRT_STATE_DIR). private-stop
+#   destroys its domains and stops only that daemon.
 #
 # Idempotent: `start` on a running daemon only waits for its socket; `stop`
 # on a stopped one succeeds. Installs nothing (scripts/packages/libvirt.txt
@@ -107,9 +115,71 @@ stop() {
   rm -f "$PIDFILE"
 }
 
+private_uri() { echo "lxc:///system?socket=$1/sock/libvirt-sock"; }
+
+private_pid() {
+  [ -r "$1/libvirtd.pid" ] || return 1
+  pid=$(cat "$1/libvirtd.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = libvirtd ] || return 1
+  echo "$pid"
+}
+
+private_start() {
+  dir=${1:?usage: $0 private-start DIR}
+  case "$dir" in /*) ;; *) dir=$(pwd)/$dir ;; esac
+  if ! pid=$(private_pid "$dir"); then
+    prepare
+    mkdir -p "$dir/run" "$dir/sock"
+    printf 'unix_sock_dir = "%s/sock"\n' "$dir" >"$dir/libvirtd.conf"
+    rm -f "$dir/libvirtd.pid"
+    # The host's /run/libvirt stays the host daemon's: LXC's state
+    # directory is fixed at /run/libvirt/lxc, and a second daemon there
+    # would fail on the first one's driver.pid lock (and load its domains).
+    unshare -m --propagation private sh -c '
+      mount --bind "$0/run" /run/libvirt || exit 1
+      if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] &&
+         [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+        umount /sys/fs/cgroup/unified
+      fi
+      exec libvirtd -d -f "$0/libvirtd.conf" --pid-file "$0/libvirtd.pid"' "$dir"
+  fi
+  i=0
+  while ! virsh -q -c "$(private_uri "$dir")" version >/dev/null 2>&1; do
+    i=$((i + 1))
+    if [ $i -gt 100 ]; then log "private libvirtd in $dir did not answer within 10 s"; exit 1; fi
+    sleep 0.1
+  done
+  echo "BERTH_LIBVIRT_URI=$(private_uri "$dir")"
+  echo "BERTH_LIBVIRT_STATE_DIR=$dir/run/lxc"
+}
+
+private_stop() {
+  dir=${1:?usage: $0 private-stop DIR}
+  case "$dir" in /*) ;; *) dir=$(pwd)/$dir ;; esac
+  uri=$(private_uri "$dir")
+  if pid=$(private_pid "$dir"); then
+    for dom in $(virsh -q -c "$uri" list --name 2>/dev/null); do
+      virsh -q -c "$uri" destroy "$dom" >/dev/null 2>&1 || true
+    done
+    kill -TERM "$pid"
+    i=0
+    while kill -0 "$pid" 2>/dev/null; do
+      i=$((i + 1))
+      if [ $i -gt 100 ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+      sleep 0.1
+    done
+    log "private libvirtd in $dir stopped (pid $pid)"
+  fi
+  # Its mount namespace went with its last process; what is left is files.
+  rm -rf "$dir"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  private-start) private_start "${2:-}" ;;
+  private-stop) private_stop "${2:-}" ;;
   status) if pid=$(running_pid); then echo "running (pid $pid)"; else echo "stopped"; exit 3; fi ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status | private-start DIR | private-stop DIR" >&2; exit 2 ;;
 esac

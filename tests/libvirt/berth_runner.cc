@@ -110,9 +110,29 @@ std::vector<std::string> BerthRunner::container_ids() const {
   return ids;
 }
 
+namespace {
+
+// Under ctest, the suite's private libvirtd (see CMakeLists.txt): the berth
+// processes the tests start, and these helpers, use it.
+const bool kPrivateLibvirtd = [] {
+  const char *dir = std::getenv("BERTH_TEST_LIBVIRTD_DIR");
+  if (dir == nullptr || *dir == '\0') return false;
+  const std::string d = dir;
+  setenv("BERTH_LIBVIRT_URI", ("lxc:///system?socket=" + d + "/sock/libvirt-sock").c_str(), 1);
+  setenv("BERTH_LIBVIRT_STATE_DIR", (d + "/run/lxc").c_str(), 1);
+  return true;
+}();
+
+}  // namespace
+
+std::string libvirt_uri() {
+  const char *uri = std::getenv("BERTH_LIBVIRT_URI");  // the suite's private libvirtd
+  return uri != nullptr && *uri != '\0' ? uri : "lxc:///system";
+}
+
 int controller_pid(const std::string &container_id) {
   virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
-  virConnectPtr conn = virConnectOpen("lxc:///system");
+  virConnectPtr conn = virConnectOpen(libvirt_uri().c_str());
   if (conn == nullptr) return -1;
   const std::string name = "berth-" + container_id.substr(0, 58);  // as the driver names it
   int pid = -1;
@@ -128,7 +148,7 @@ int controller_pid(const std::string &container_id) {
 std::vector<std::string> leftovers(const std::vector<std::string> &ids) {
   std::vector<std::string> found;
   virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});  // "no domain" is the good case
-  virConnectPtr conn = virConnectOpen("lxc:///system");
+  virConnectPtr conn = virConnectOpen(libvirt_uri().c_str());
   if (conn == nullptr) {
     found.push_back("cannot check libvirt: libvirtd not reachable");
     return found;

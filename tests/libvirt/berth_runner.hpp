@@ -67,6 +67,10 @@ std::vector<std::string> leftovers(const std::vector<std::string> &ids);
 
 std::string read_file(const std::string &path);
 
+// The libvirt URI the driver uses: $BERTH_LIBVIRT_URI (the suite's private
+// libvirtd, see CMakeLists.txt) or lxc:///system.
+std::string libvirt_uri();
+
 // The pid of the libvirt_lxc controller of the container's domain (libvirt's
 // id of an LXC domain), -1 when libvirt has no such running domain.
 int controller_pid(const std::string &container_id);

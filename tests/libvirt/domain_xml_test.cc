@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <berth/sdk/capabilities.hpp>
+
 #include "domain_xml.hpp"
 
 namespace berth::libvirt {
@@ -95,37 +97,68 @@ TEST(DomainXml, ProcessGoesToInitAsEscapedArguments) {
   EXPECT_TRUE(has(xml, "<initarg>echo &lt;hi&gt; &amp; &apos;bye&apos;</initarg>"));
 }
 
-TEST(DomainXml, AddedCapabilitiesAreGrantedByLibvirtDroppedOnesByInit) {
+TEST(DomainXml, LibvirtKeepsItsDefaultPolicyPlusMknodAndTheAddedCapabilities) {
+  // init needs CAP_SYS_ADMIN (hostname, unmounts, masks) and must be able
+  // to give the process Docker's set, which has CAP_MKNOD (libvirt drops it
+  // by default); it drops to the process's set itself.
   SpecBuilder b;
-  b.cap_add = {"CAP_SYS_TIME"};
-  b.cap_drop = {"CAP_NET_RAW"};
+  b.cap_add = {"CAP_SYS_TIME", "CAP_BPF"};
   std::string xml = xml_of(b);
-  EXPECT_TRUE(has(xml, "<capabilities policy='default'>\n      <sys_time state='on'/>"));
-  EXPECT_FALSE(has(xml, "net_raw"));
-  uint64_t mask = 0;
-  berth_error err{};
-  ASSERT_EQ(cap_drop_mask(b.get(), &mask, &err), BERTH_OK);
-  EXPECT_EQ(mask, 1ull << 13);  // CAP_NET_RAW
-  EXPECT_TRUE(has(xml, "<initarg>--cap-drop</initarg>\n    <initarg>2000</initarg>"));
+  EXPECT_TRUE(has(xml,
+                  "<capabilities policy='default'>\n      <mknod state='on'/>\n"
+                  "      <sys_time state='on'/>\n    </capabilities>"))
+      << xml;
+  EXPECT_FALSE(has(xml, "<bpf")) << "libvirt 9.0 does not know bpf and leaves it alone";
 }
 
-TEST(DomainXml, DropAllKeepsOnlyTheAddedCapabilities) {
+TEST(DomainXml, AddAllIsLibvirtsAllowPolicy) {
   SpecBuilder b;
-  b.cap_drop = {"ALL"};
-  b.cap_add = {"CAP_CHOWN"};
-  uint64_t mask = 0;
+  b.cap_add = {"ALL"};
+  EXPECT_TRUE(has(xml_of(b), "<capabilities policy='allow'>\n    </capabilities>"));
+}
+
+TEST(DomainXml, InitGetsTheCapabilitiesSeccompNoNewPrivsAndTheDirectoriesToDetach) {
+  SpecBuilder b;
+  DomainPlan plan{"berth-abc", "abc", "/opt/init", "/state/run", 1};
+  plan.capabilities = 0xa80425fb;
+  std::string xml;
   berth_error err{};
-  ASSERT_EQ(cap_drop_mask(b.get(), &mask, &err), BERTH_OK);
-  EXPECT_EQ(mask, ~1ull);  // everything but CAP_CHOWN (0)
+  ASSERT_EQ(build_domain_xml(b.get(), plan, &xml, &err), BERTH_OK) << err.message;
+  EXPECT_TRUE(has(xml, "<initarg>--caps</initarg>\n    <initarg>a80425fb</initarg>")) << xml;
+  EXPECT_TRUE(has(xml, "<initarg>--seccomp</initarg>\n    <initarg>--no-new-privs</initarg>"));
+  EXPECT_TRUE(has(xml, "<initarg>--detach</initarg>\n    <initarg>/dev/.berth-init</initarg>"));
+  EXPECT_TRUE(has(xml, "<initarg>--detach</initarg>\n    <initarg>/dev/.berth-run</initarg>"));
+
+  plan.no_new_privs = false;  // --security-opt no-new-privileges=false
+  ASSERT_EQ(build_domain_xml(b.get(), plan, &xml, &err), BERTH_OK) << err.message;
+  EXPECT_FALSE(has(xml, "--no-new-privs"));
+  EXPECT_TRUE(has(xml, "<initarg>--seccomp</initarg>"));
+}
+
+TEST(DomainXml, CapabilitiesAreDockersDefaultWithTheSpecsAddAndDrop) {
+  SpecBuilder b;
+  b.cap_add = {"CAP_SYS_TIME"};
+  b.cap_drop = {"net_raw"};
+  uint64_t mask = 0;
+  int last = 0;
+  berth_error err{};
+  ASSERT_EQ(sdk::plan_capabilities(b.get(), &mask, &last, &err), BERTH_OK) << err.message;
+  EXPECT_EQ(mask, (0xa80425fbull & ~(1ull << 13)) | (1ull << 25));
+
+  SpecBuilder all;
+  all.cap_drop = {"ALL"};
+  all.cap_add = {"CAP_CHOWN"};
+  ASSERT_EQ(sdk::plan_capabilities(all.get(), &mask, &last, &err), BERTH_OK) << err.message;
+  EXPECT_EQ(mask, 1ull);  // CAP_CHOWN (0) only
 }
 
 TEST(DomainXml, UnknownCapabilityIsRefusedNamingIt) {
   SpecBuilder b;
   b.cap_drop = {"CAP_FLY"};
-  DomainPlan plan{"berth-abc", "abc", "/opt/init", "/state/run", 1};
-  std::string xml;
+  uint64_t mask = 0;
+  int last = 0;
   berth_error err{};
-  EXPECT_EQ(build_domain_xml(b.get(), plan, &xml, &err), BERTH_E_INVALID);
+  EXPECT_EQ(sdk::plan_capabilities(b.get(), &mask, &last, &err), BERTH_E_INVALID);
   EXPECT_NE(std::string(err.message).find("CAP_FLY"), std::string::npos) << err.message;
 }
 

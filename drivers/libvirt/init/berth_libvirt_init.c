@@ -7,31 +7,33 @@
  * container stops. This static init closes both gaps:
  *   - it runs the spec's process as its child, reaps it (and any orphan),
  *     forwards signals to it and reports its exit status, 128+N semantics
- *     left to the core, plus the OOM flag read from the container's memory
- *     cgroup;
+ *     left to the core (the driver adds the OOM flag from the host side);
  *   - it is the only writer of the console: the child's output goes through
  *     a pipe (or, with a tty, an inner pty) that init copies to the console
  *     in raw mode, counting bytes, and init stays alive until the driver
  *     says it has received that many bytes.
+ * and it gives the process the posture the native driver gives (posture.h):
+ * libvirt-lxc alone leaves root in the container most of root on the host.
  *
  * It talks to the driver over a SOCK_SEQPACKET unix socket bind-mounted
  * from the container's state directory (one message per packet):
  *   init -> driver  "hello"
+ *   driver -> init  "seccomp\0" + BPF         (with --seccomp: the filter)
  *   driver -> init  "go"                       (console is open, start)
- *   init -> driver  "started PID" | "failed STEP ERRNO"
+ *   init -> driver  "started PID" | "failed STEP ERRNO [OBJECT]"
  *   driver -> init  "stdin-eof N"              (close the child's stdin after N bytes)
  *   init -> driver  "exit CODE SIGNAL OOM BYTES"
  *   driver -> init  "drained"                  (all BYTES arrived; init exits)
  * If the driver goes away (socket EOF), init carries on without it.
  *
  * Usage: berth-libvirt-init --ctl PATH [--tty [--winsize ROWSxCOLS]] [--stdin] [--user UID:GID]
- *          [--groups G1,G2] [--cap-drop HEXMASK] [--hostname H] [--cwd DIR] [-e K=V]... -- ARGV...
+ *          [--groups G1,G2] --caps HEXMASK [--seccomp] [--no-new-privs] [--detach DIR]...
+ *          [--hostname H] [--cwd DIR] [-e K=V]... -- ARGV...
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/capability.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -49,8 +51,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "posture.h"
+
 #define MAX_ENV 4096
 #define MAX_GROUPS 256
+#define MAX_DETACH 8
 
 struct options {
   const char *ctl;
@@ -62,7 +67,11 @@ struct options {
   gid_t groups[MAX_GROUPS];
   size_t groups_count;
   const char *hostname;
-  uint64_t cap_drop; /* capabilities(7) numbers as bits */
+  uint64_t caps; /* capabilities(7) numbers as bits: what the process keeps */
+  int seccomp;   /* a filter comes before "go" */
+  int no_new_privs;
+  const char *detach[MAX_DETACH]; /* the driver's directories, unmounted before the process */
+  size_t detach_count;
   unsigned short rows, cols;
   const char *cwd;
   char *env[MAX_ENV + 1];
@@ -94,6 +103,10 @@ static void parse(int argc, char **argv, struct options *o) {
       o->tty = 1;
     } else if (strcmp(a, "--stdin") == 0) {
       o->stdin_open = 1;
+    } else if (strcmp(a, "--seccomp") == 0) {
+      o->seccomp = 1;
+    } else if (strcmp(a, "--no-new-privs") == 0) {
+      o->no_new_privs = 1;
     } else if (i + 1 >= argc) {
       usage("option without value");
     } else if (strcmp(a, "--ctl") == 0) {
@@ -112,8 +125,11 @@ static void parse(int argc, char **argv, struct options *o) {
       }
     } else if (strcmp(a, "--winsize") == 0) {
       if (sscanf(argv[++i], "%hux%hu", &o->rows, &o->cols) != 2) usage("--winsize wants ROWSxCOLS");
-    } else if (strcmp(a, "--cap-drop") == 0) {
-      o->cap_drop = strtoull(argv[++i], NULL, 16);
+    } else if (strcmp(a, "--caps") == 0) {
+      o->caps = strtoull(argv[++i], NULL, 16);
+    } else if (strcmp(a, "--detach") == 0) {
+      if (o->detach_count == MAX_DETACH) usage("too many --detach");
+      o->detach[o->detach_count++] = argv[++i];
     } else if (strcmp(a, "--hostname") == 0) {
       o->hostname = argv[++i];
     } else if (strcmp(a, "--cwd") == 0) {
@@ -169,9 +185,15 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
-/* Child side: failures go to the parent as "STEP ERRNO" through `report`. */
+/* Child side: failures go to the parent as "STEP ERRNO [OBJECT]" through
+ * `report`. */
 static void child_fail(int report, const char *step) {
   dprintf(report, "%s %d", step, errno);
+  _exit(127);
+}
+
+static void child_posture_fail(int report, const struct posture_error *e) {
+  dprintf(report, "%s %d %s", e->step, e->err, e->object);
   _exit(127);
 }
 
@@ -210,46 +232,37 @@ static void console_raw(int fd) {
   }
 }
 
-static long oom_kill_count(const char *path) {
-  FILE *f = fopen(path, "re");
-  if (f == NULL) return 0;
-  char line[256];
-  long count = 0;
-  while (fgets(line, sizeof(line), f) != NULL)
-    if (strncmp(line, "oom_kill ", 9) == 0) count = strtol(line + 9, NULL, 10);
-  fclose(f);
-  return count;
-}
+/* The filter the driver sent; static: it outlives the fork. */
+static struct sock_filter seccomp_program[BPF_MAXINSNS];
+static size_t seccomp_len;
 
-/* 1 when the container's memory cgroup recorded an OOM kill. libvirt-lxc
- * mounts the hierarchies whole at /sys/fs/cgroup/<controller> (v1) or
- * /sys/fs/cgroup (v2) and gives no cgroup namespace, so our own cgroup path
- * from /proc/self/cgroup leads to the container's cgroup. */
-static int oom_killed(void) {
-  FILE *f = fopen("/proc/self/cgroup", "re");
-  if (f == NULL) return 0;
-  char line[4096], path[4352];
-  long count = 0;
-  while (fgets(line, sizeof(line), f) != NULL) {
-    line[strcspn(line, "\n")] = '\0';
-    char *ctrl = strchr(line, ':');
-    char *cg = ctrl != NULL ? strchr(ctrl + 1, ':') : NULL;
-    if (cg == NULL) continue;
-    *cg++ = '\0';
-    ctrl++;
-    if (strcmp(ctrl, "memory") == 0) {
-      snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/memory.oom_control", cg);
-      count += oom_kill_count(path);
-    } else if (*ctrl == '\0') {
-      snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.events", cg);
-      count += oom_kill_count(path);
+/* Reads packets up to "go"; a "seccomp\0" packet carries the filter. */
+static void await_go(int ctl, const struct options *o) {
+  static char packet[8 + sizeof(seccomp_program)];
+  const char tag[8] = "seccomp";
+  for (;;) {
+    ssize_t n;
+    do {
+      n = recv(ctl, packet, sizeof(packet), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) usage("driver did not say go");
+    if (n >= 8 && memcmp(packet, tag, 8) == 0) {
+      size_t len = (size_t)(n - 8) / sizeof(struct sock_filter);
+      if (len == 0 || (size_t)(n - 8) % sizeof(struct sock_filter) != 0)
+        usage("malformed seccomp program");
+      memcpy(seccomp_program, packet + 8, (size_t)(n - 8));
+      seccomp_len = len;
+      continue;
     }
+    if (n == 2 && memcmp(packet, "go", 2) == 0) break;
+    usage("driver did not say go");
   }
-  fclose(f);
-  return count > 0;
+  if (o->seccomp && seccomp_len == 0) usage("--seccomp but no program before go");
 }
 
 int main(int argc, char **argv) {
+  /* Nothing libvirt_lxc left open (nor anything else) stays. */
+  syscall(SYS_close_range, 3, ~0U, 0);
   struct options o;
   parse(argc, argv, &o);
   /* Raw before anything else: input the driver sends early must not be
@@ -263,13 +276,33 @@ int main(int argc, char **argv) {
   if (connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0) die(o.ctl);
   char msg[256];
   if (ctl_send(ctl, "hello") < 0) die("send hello");
-  if (ctl_recv(ctl, msg, sizeof(msg)) <= 0 || strcmp(msg, "go") != 0)
-    usage("driver did not say go");
+  await_go(ctl, &o);
 
   if (o.hostname != NULL && sethostname(o.hostname, strlen(o.hostname)) < 0) {
     ctl_send(ctl, "failed sethostname %d", errno);
     return 125;
   }
+  /* Nobody in the container reads or writes init's memory (/proc/1/mem
+   * and friends need CAP_SYS_PTRACE then, which the process lacks). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  struct posture_error pe = {0};
+  if (posture_mounts(o.detach, o.detach_count, &pe) < 0 ||
+      (o.cwd != NULL && posture_make_cwd(o.cwd, &pe) < 0)) {
+    ctl_send(ctl, "failed %s %d %s", pe.step, pe.err, pe.object);
+    return 125;
+  }
+  struct posture posture = {
+      .capabilities = o.caps,
+      .no_new_privs = o.no_new_privs,
+      .seccomp = seccomp_len > 0 ? seccomp_program : NULL,
+      .seccomp_len = seccomp_len,
+      .user_set = o.user_set,
+      .uid = o.uid,
+      .gid = o.gid,
+      .groups = o.groups,
+      .groups_count = o.groups_count,
+      .cwd = o.cwd,
+  };
 
   /* Output channel (child -> init) and input channel (init -> child). */
   int out_r = -1, child_out = -1, in_w = -1, child_in = -1;
@@ -327,30 +360,8 @@ int main(int argc, char **argv) {
       dup2(child_out, 1);
       dup2(child_out, 2);
     }
-    /* Bounding set first (needs CAP_SETPCAP, which may be among the drops). */
-    for (int cap = 0; cap < 64; cap++)
-      if ((o.cap_drop >> cap) & 1) {
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-          child_fail(report[1], "PR_CAPBSET_DROP");
-      }
-    if (o.user_set) {
-      if (setgroups(o.groups_count, o.groups) < 0) child_fail(report[1], "setgroups");
-      if (setgid(o.gid) < 0) child_fail(report[1], "setgid");
-      if (setuid(o.uid) < 0) child_fail(report[1], "setuid");
-    }
-    if (o.cap_drop != 0) {
-      struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-      struct __user_cap_data_struct data[2];
-      if (syscall(SYS_capget, &hdr, data) < 0) child_fail(report[1], "capget");
-      for (int w = 0; w < 2; w++) {
-        uint32_t drop = (uint32_t)(o.cap_drop >> (32 * w));
-        data[w].effective &= ~drop;
-        data[w].permitted &= ~drop;
-        data[w].inheritable &= ~drop;
-      }
-      if (syscall(SYS_capset, &hdr, data) < 0) child_fail(report[1], "capset");
-    }
-    if (o.cwd != NULL && chdir(o.cwd) < 0) child_fail(report[1], "chdir");
+    struct posture_error ce = {0};
+    if (posture_enter(&posture, &ce) < 0) child_posture_fail(report[1], &ce);
     exec_process(&o, report[1]);
   }
   close(report[1]);
@@ -450,7 +461,7 @@ int main(int argc, char **argv) {
 
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  if (ctl_send(ctl, "exit %d %d %d %lld", code, sig, oom_killed(), out_bytes) == 0) {
+  if (ctl_send(ctl, "exit %d %d 0 %lld", code, sig, out_bytes) == 0) {
     /* Stay until the driver has everything (or goes away). */
     ctl_recv(ctl, msg, sizeof(msg));
   }

@@ -1,11 +1,10 @@
 // A cache of compiled seccomp programs. The default profile compiles to the
 // same BPF for every container with the same capability set: libseccomp
-// takes about a millisecond of every start to build it (half of the
-// parent's work between clone and "go"), reading it back a few
-// microseconds.
+// takes about a millisecond of every start to build it, reading it back a
+// few microseconds.
 //
-// Entries live in kCacheDir, a directory only root may write, one file per
-// key: the capability set that selects from the profile, verbatim, and a
+// Entries live in a directory the driver names (only root may write it),
+// one file per key: the capability set that selects from the profile, verbatim, and a
 // digest of the rest (this driver's build-id, the profile's tables,
 // libseccomp's version). The file repeats the key and carries a checksum of
 // the program, so a stale or truncated file is a miss. The checksum is no
@@ -21,14 +20,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace berth::native::seccomp_cache {
-
-inline constexpr const char *kCacheDir = "/run/berth-native/seccomp";
-
-// The cache directory: $BERTH_NATIVE_SECCOMP_CACHE when set (a private
-// directory for tests; "off" compiles every time), else kCacheDir. nullptr
-// when off.
-const char *directory();
+namespace berth::sdk::seccomp_cache {
 
 // FNV-1a, 64 bit: the key digest and the program checksum.
 class Digest {
@@ -57,4 +49,4 @@ bool load(const char *dir, const Key &key, std::vector<sock_filter> *program);
 // Best effort: a failure leaves no file behind and is not an error.
 void store(const char *dir, const Key &key, const std::vector<sock_filter> &program);
 
-}  // namespace berth::native::seccomp_cache
+}  // namespace berth::sdk::seccomp_cache

@@ -1,4 +1,4 @@
-#include "seccomp_cache.h"
+#include <berth/sdk/seccomp_cache.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,11 +8,10 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 
-namespace berth::native::seccomp_cache {
+namespace berth::sdk::seccomp_cache {
 
 namespace {
 
@@ -40,10 +39,10 @@ bool trusted(const struct stat &st, mode_t type) {
          (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
-sdk::UniqueFd open_dir(const char *dir) {
-  sdk::UniqueFd fd(::open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+UniqueFd open_dir(const char *dir) {
+  UniqueFd fd(::open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st;
-  if (!fd || ::fstat(fd.get(), &st) != 0 || !trusted(st, S_IFDIR)) return sdk::UniqueFd();
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !trusted(st, S_IFDIR)) return UniqueFd();
   return fd;
 }
 
@@ -67,18 +66,12 @@ void Digest::add(const char *text) {
   add(text, std::strlen(text) + 1);
 }
 
-const char *directory() {
-  const char *dir = std::getenv("BERTH_NATIVE_SECCOMP_CACHE");
-  if (dir == nullptr || *dir == '\0') return kCacheDir;
-  return std::strcmp(dir, "off") == 0 ? nullptr : dir;
-}
-
 bool load(const char *dir, const Key &key, std::vector<sock_filter> *program) {
-  sdk::UniqueFd dfd = open_dir(dir);
+  UniqueFd dfd = open_dir(dir);
   if (!dfd) return false;
   char name[48];
   entry_name(key, name);
-  sdk::UniqueFd fd(::openat(dfd.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd fd(::openat(dfd.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st;
   if (!fd || ::fstat(fd.get(), &st) != 0 || !trusted(st, S_IFREG)) return false;
   Header h;
@@ -100,7 +93,7 @@ bool load(const char *dir, const Key &key, std::vector<sock_filter> *program) {
 void store(const char *dir, const Key &key, const std::vector<sock_filter> &program) {
   berth_error ignored{};
   if (program.empty() || program.size() > BPF_MAXINSNS ||
-      sdk::make_directories(dir, 0700, &ignored) != BERTH_OK || !open_dir(dir))
+      make_directories(dir, 0700, &ignored) != BERTH_OK || !open_dir(dir))
     return;
   char name[48];
   entry_name(key, name);
@@ -115,7 +108,7 @@ void store(const char *dir, const Key &key, const std::vector<sock_filter> &prog
                program.size() * sizeof(sock_filter));
   // Concurrent starts may race to store the same entry: both files are
   // identical, whichever lands last.
-  sdk::replace_file(std::string(dir) + "/" + name, bytes, 0600, &ignored);
+  replace_file(std::string(dir) + "/" + name, bytes, 0600, &ignored);
 }
 
-}  // namespace berth::native::seccomp_cache
+}  // namespace berth::sdk::seccomp_cache

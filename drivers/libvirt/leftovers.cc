@@ -1,0 +1,23 @@
+#include "leftovers.hpp"
+
+#include <unistd.h>
+#include <berth/sdk/error.hpp>
+
+#include <cerrno>
+
+namespace berth::libvirt {
+
+int32_t remove_leftovers(const std::string &libvirt_state_dir, const std::string &domain,
+                         berth_error *err) {
+  const std::string base = libvirt_state_dir + "/" + domain;
+  for (const char *suffix : {".dev", ".devpts", ".fuse"}) {
+    const std::string dir = base + suffix;
+    if (rmdir(dir.c_str()) < 0 && errno != ENOENT) return sdk::fail_errno(err, errno, "rmdir", dir);
+  }
+  const std::string sock = base + ".sock";
+  if (unlink(sock.c_str()) < 0 && errno != ENOENT)
+    return sdk::fail_errno(err, errno, "unlink", sock);
+  return BERTH_OK;
+}
+
+}  // namespace berth::libvirt
