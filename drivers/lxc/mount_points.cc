@@ -28,15 +28,16 @@ struct Home {
   std::string root;    // a host directory standing for `prefix`
   std::string prefix;  // "" for the rootfs, else the covering destination
   std::string rest;    // absolute below root
+  int index = -1;      // the covering mount's index, -1 for the rootfs
 };
 
 Home home_of(const berth_spec &spec, uint32_t count, const std::string &path) {
   for (uint32_t i = count; i-- > 0;) {
     std::string dst = trimmed(spec.mounts[i].destination ? spec.mounts[i].destination : "");
     if (dst.empty() || dst == "/") continue;
-    if (path == dst) return {spec.mounts[i].source, dst, "/"};
+    if (path == dst) return {spec.mounts[i].source, dst, "/", static_cast<int>(i)};
     if (path.compare(0, dst.size() + 1, dst + "/") == 0)
-      return {spec.mounts[i].source, dst, path.substr(dst.size())};
+      return {spec.mounts[i].source, dst, path.substr(dst.size()), static_cast<int>(i)};
   }
   return {spec.rootfs, "", path};
 }
@@ -57,6 +58,7 @@ int32_t fd_target(int fd, std::string *out, berth_error *err) {
 int32_t prepare_mount_points(const berth_spec &spec, std::vector<std::string> *destinations,
                              berth_error *err) {
   destinations->clear();
+  const size_t first = destinations->size();
   for (uint32_t i = 0; i < spec.mounts_count; ++i) {
     const berth_mount &m = spec.mounts[i];
     std::string field = "mounts[" + std::to_string(i) + "]";
@@ -99,9 +101,10 @@ int32_t prepare_mount_points(const berth_spec &spec, std::vector<std::string> *d
     else
       return sdk::fail(err, BERTH_E_INVALID, "%s.destination %s resolved to %s, outside %s",
                        field.c_str(), dst.c_str(), target.c_str(), root_real.c_str());
-    std::string resolved = home.prefix.empty() ? below
-                           : below.empty()     ? home.prefix.substr(1)
-                                               : home.prefix.substr(1) + "/" + below;
+    // Below a covering mount, its destination as resolved (not as written:
+    // the written one may pass through a symlink in the rootfs).
+    std::string prefix = home.index < 0 ? "" : (*destinations)[first + home.index];
+    std::string resolved = prefix.empty() ? below : below.empty() ? prefix : prefix + "/" + below;
     if (resolved.empty())
       return sdk::fail(err, BERTH_E_INVALID,
                        "%s.destination %s resolves to the root; use rootfs instead", field.c_str(),

@@ -149,6 +149,21 @@ TEST_F(LxcIsolation, SymlinkInsideTheRootfsIsFollowedInsideIt) {
   EXPECT_TRUE(fs::is_directory(rootfs_ + "/d/real/x"));
 }
 
+TEST_F(LxcIsolation, AMountInsideAnotherFollowsTheOuterOnesResolvedDestination) {
+  // d/link -> /d/real; -v a:/d/link then -v b:/d/link/x: the inner mount
+  // lands on a's x (inside the outer mount), named to LXC without the link.
+  fs::create_directories(rootfs_ + "/d/real");
+  fs::create_symlink("/d/real", rootfs_ + "/d/link");
+  fs::create_directories(work_ + "/a");
+  fs::create_directories(work_ + "/b");
+  std::ofstream(work_ + "/b/hello") << "inner\n";
+  Result r =
+      run("-v " + work_ + "/a:/d/link -v " + work_ + "/b:/d/link/x -- /bin/cat /d/real/x/hello");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "inner\n");
+  EXPECT_TRUE(fs::is_directory(work_ + "/a/x")) << "the mount point belongs in the outer source";
+}
+
 // --- privileges ---
 
 TEST_F(LxcIsolation, SetuidRootGivesNothingUnderDashUUnlessAllowed) {
