@@ -86,18 +86,12 @@ int32_t cap_name(const char *raw, const char *field, std::string *out, berth_err
   return BERTH_OK;
 }
 
-// The final capability set: Docker's default, then add, then drop.
+// The final capability set, as sdk::plan_capabilities computes it for
+// native and libvirt: Docker's default, drop (ALL empties it), then add,
+// so an added capability wins.
 int32_t capability_set(const berth_spec &spec, std::set<std::string> *keep, berth_error *err) {
   keep->clear();
   keep->insert(kDefaultCaps.begin(), kDefaultCaps.end());
-  for (uint32_t i = 0; i < spec.cap_add_count; ++i) {
-    std::string name;
-    if (int32_t rc = cap_name(spec.cap_add[i], "capabilities.add", &name, err)) return rc;
-    if (name == "ALL")
-      keep->insert(kAllCaps.begin(), kAllCaps.end());
-    else
-      keep->insert(name);
-  }
   for (uint32_t i = 0; i < spec.cap_drop_count; ++i) {
     std::string name;
     if (int32_t rc = cap_name(spec.cap_drop[i], "capabilities.drop", &name, err)) return rc;
@@ -105,6 +99,14 @@ int32_t capability_set(const berth_spec &spec, std::set<std::string> *keep, bert
       keep->clear();
     else
       keep->erase(name);
+  }
+  for (uint32_t i = 0; i < spec.cap_add_count; ++i) {
+    std::string name;
+    if (int32_t rc = cap_name(spec.cap_add[i], "capabilities.add", &name, err)) return rc;
+    if (name == "ALL")
+      keep->insert(kAllCaps.begin(), kAllCaps.end());
+    else
+      keep->insert(name);
   }
   return BERTH_OK;
 }

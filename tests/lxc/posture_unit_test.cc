@@ -227,6 +227,12 @@ TEST(LxcConfig, CapabilitiesAreDockersFourteenByDefault) {
   spec.cap_drop_count = 1;
   ASSERT_EQ(capability_mask(spec, &mask, &err), BERTH_OK);
   EXPECT_EQ(mask, 0u);
+  // As on native and libvirt (docker): an added capability wins over ALL dropped.
+  const char *add[] = {"CAP_NET_BIND_SERVICE"};
+  spec.cap_add = add;
+  spec.cap_add_count = 1;
+  ASSERT_EQ(capability_mask(spec, &mask, &err), BERTH_OK);
+  EXPECT_EQ(mask, uint64_t{1} << CAP_NET_BIND_SERVICE);
 }
 
 TEST(LxcMaskedPaths, FilesGetDevNullDirectoriesATmpfsReadOnlyPathsABindOfTheirOwn) {
