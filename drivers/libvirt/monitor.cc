@@ -127,7 +127,7 @@ int32_t exec_failure(const std::string &report, const berth_spec *spec, berth_er
     return sdk::fail(err, BERTH_E_INTERNAL, "berth-libvirt-init said '%s'", report.c_str());
   std::string what = step;
   std::string named = report.size() > static_cast<size_t>(end) + 1 ? report.substr(end + 1) : "";
-  std::string object = what == "chdir"         ? std::string(spec->cwd)
+  std::string object = what == "chdir"         ? std::string(spec->cwd ? spec->cwd : "/")
                        : what == "exec"        ? std::string(spec->args[0])
                        : what == "sethostname" ? std::string(spec->hostname ? spec->hostname : "")
                        : !named.empty()        ? named
