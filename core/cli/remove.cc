@@ -98,6 +98,23 @@ void remove_container(const state::Store &store, loader::Registry &registry, Tar
     }
   }
   destroy_with(drivers, c);
+  // A record that does not name its driver was destroyed on the usable
+  // drivers only: while another cannot be asked, it may still hold the
+  // container, so the record stays for a retry.
+  if (t.driver == nullptr) {
+    std::string unasked;
+    for (const auto &d : registry.drivers()) {
+      loader::Driver::Probe p = d->probe();
+      if (!p.usable)
+        unasked += fmt::format("{}{} ({})", unasked.empty() ? "" : ", ", d->name(), p.reason);
+    }
+    if (!unasked.empty())
+      throw std::runtime_error(fmt::format(
+          "container {}: its record does not name its driver and these drivers cannot be asked "
+          "to release it now: {}; its record is kept: make them usable (berth drivers) and run "
+          "berth rm -f {} again",
+          name, unasked, name));
+  }
   store.remove(r.id);
 }
 

@@ -238,6 +238,18 @@ TEST_P(Damage, GarbledStateJsonIsUnknownAndRmFRemovesWhatItHeld) {
   expect_unknown_then_removed(id, "garbled");
 }
 
+TEST_P(Damage, ARecordWithoutItsDriverIsKeptWhileADriverCannotBeAsked) {
+  std::string id = start();
+  spit(record(id), "{");  // nothing left of it, the driver's name included
+  Result kept = berth({"--driver-path", UNUSABLE_DRIVER_DIR, "rm", "-f", id});
+  EXPECT_NE(kept.status, 0) << kept.describe();
+  EXPECT_NE(kept.err.find("downfortest (the test's backend is down)"), std::string::npos)
+      << kept.describe();
+  EXPECT_TRUE(fs::exists(container_dir(id))) << "the record went while a driver was not asked";
+  Result removed = berth({"rm", "-f", id});
+  EXPECT_EQ(removed.status, 0) << removed.describe();
+}
+
 TEST_P(Damage, WronglyTypedStateJsonShowsWhatCouldBeRead) {
   std::string id = start();
   json j = json::parse(slurp(record(id)));
