@@ -2,27 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <berth/sdk/docker_paths.h>
+
+#include <cstring>
+
 namespace berth::lxc {
-namespace {
-
-// Docker's defaults (moby oci/defaults.go), as drivers/native/proc_masks.cc.
-constexpr const char *kMaskedPaths[] = {
-    "/proc/asound",
-    "/proc/acpi",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-    "/sys/devices/virtual/powercap",
-};
-// /proc/sys and /proc/sysrq-trigger are read-only through proc:mixed.
-constexpr const char *kReadonlyPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq"};
-
-}  // namespace
 
 bool host_has_path(const char *path, bool *dir) {
   struct stat st {};
@@ -33,7 +17,7 @@ bool host_has_path(const char *path, bool *dir) {
 
 void masked_path_items(const std::string &rootfs_mount, bool (*exists)(const char *, bool *),
                        std::vector<ConfigItem> *out) {
-  for (const char *path : kMaskedPaths) {
+  for (const char *path : berth_masked_paths) {
     bool dir = false;
     if (!exists(path, &dir)) continue;
     std::string relative = path + 1;
@@ -44,7 +28,10 @@ void masked_path_items(const std::string &rootfs_mount, bool (*exists)(const cha
     else
       out->push_back({"lxc.mount.entry", "/dev/null " + relative + " none bind,optional 0 0"});
   }
-  for (const char *path : kReadonlyPaths) {
+  for (const char *path : berth_readonly_paths) {
+    // /proc/sys and /proc/sysrq-trigger are read-only through proc:mixed.
+    if (std::strcmp(path, "/proc/sys") == 0 || std::strcmp(path, "/proc/sysrq-trigger") == 0)
+      continue;
     bool dir = false;
     if (!exists(path, &dir)) continue;
     std::string relative = path + 1;

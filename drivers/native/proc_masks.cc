@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <berth/sdk/docker_paths.h>
 #include <berth/sdk/in_root.hpp>
 #include "child_error.h"
 #include "mount.h"
@@ -12,24 +13,6 @@
 namespace berth::native::proc_masks {
 
 namespace {
-
-// Docker's defaults (moby oci/defaults.go).
-constexpr const char *kMaskedPaths[] = {
-    "/proc/asound",
-    "/proc/acpi",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-    "/sys/devices/virtual/powercap",
-};
-constexpr const char *kReadonlyPaths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
 
 int32_t mount_at(int root_fd, const char *path, const char *fstype, unsigned long flags,
                  berth_error *err) {
@@ -95,9 +78,9 @@ int32_t mount_proc_sys(int root_fd, berth_error *err) {
 }
 
 int32_t apply_masks(berth_error *err) {
-  for (const char *path : kMaskedPaths)
+  for (const char *path : berth_masked_paths)
     if (int32_t rc = mask(path, err)) return rc;
-  for (const char *path : kReadonlyPaths)
+  for (const char *path : berth_readonly_paths)
     if (int32_t rc = make_readonly(path, err)) return rc;
   return BERTH_OK;
 }

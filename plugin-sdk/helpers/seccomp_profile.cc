@@ -22,81 +22,26 @@ namespace berth::sdk::seccomp {
 
 namespace {
 
-struct Guarded {
-  int capability;  // -1: denied whatever the capabilities
-  const char *const *names;
-};
-
-// Docker's default profile allows these only with the capability named
-// (moby profiles/seccomp/default.json), or never.
-constexpr const char *kNever[] = {
-    "add_key",        "keyctl",         "request_key",       "userfaultfd",
-    "nfsservctl",     "vm86",           "vm86old",           "uselib",
-    "ustat",          "sysfs",          "_sysctl",           "get_mempolicy",
-    "set_mempolicy",  "mbind",          "move_pages",        "lookup_dcookie",
-    "io_uring_setup", "io_uring_enter", "io_uring_register", "afs_syscall",
-    "tuxcall",        "security",       "vserver",           "getpmsg",
-    "putpmsg",        nullptr};
-constexpr const char *kSysAdmin[] = {"mount",           "umount",        "umount2",
-                                     "pivot_root",      "unshare",       "setns",
-                                     "fsopen",          "fsconfig",      "fsmount",
-                                     "fspick",          "move_mount",    "open_tree",
-                                     "mount_setattr",   "quotactl",      "quotactl_fd",
-                                     "swapon",          "swapoff",       "bpf",
-                                     "perf_event_open", "fanotify_init", "name_to_handle_at",
-                                     "syslog",          nullptr};
-constexpr const char *kSysBoot[] = {"reboot", "kexec_load", "kexec_file_load", nullptr};
-constexpr const char *kSysModule[] = {"init_module",   "finit_module",    "delete_module",
-                                      "create_module", "get_kernel_syms", "query_module",
-                                      nullptr};
-constexpr const char *kSysPtrace[] = {"ptrace", "process_vm_readv", "process_vm_writev",
-                                      "kcmp",   "pidfd_getfd",      nullptr};
-constexpr const char *kSysTime[] = {"settimeofday",  "clock_settime", "adjtimex",
-                                    "clock_adjtime", "stime",         nullptr};
-constexpr const char *kSysRawio[] = {"iopl", "ioperm", nullptr};
-constexpr const char *kSysPacct[] = {"acct", nullptr};
-constexpr const char *kDacReadSearch[] = {"open_by_handle_at", nullptr};
-constexpr const char *kSysTtyConfig[] = {"vhangup", nullptr};
-
-constexpr Guarded kGuarded[] = {
-    {-1, kNever},
-    {CAP_SYS_ADMIN, kSysAdmin},
-    {CAP_SYS_BOOT, kSysBoot},
-    {CAP_SYS_MODULE, kSysModule},
-    {CAP_SYS_PTRACE, kSysPtrace},
-    {CAP_SYS_TIME, kSysTime},
-    {CAP_SYS_RAWIO, kSysRawio},
-    {CAP_SYS_PACCT, kSysPacct},
-    {CAP_DAC_READ_SEARCH, kDacReadSearch},
-    {CAP_SYS_TTY_CONFIG, kSysTtyConfig},
-};
-
-constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
-                                             CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
-                                             CLONE_NEWCGROUP};
-
-// Docker allows personality(2) only for PER_LINUX (0), PER_LINUX32 (8),
-// UNAME26 (0x20000), PER_LINUX32|UNAME26 and the query 0xffffffff.
-// libseccomp takes one comparison per argument and rule, so this check is a
-// hand-written prefix that falls through to libseccomp's program for every
-// other system call.
-constexpr uint32_t kPersonalityAllowed[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
-
+// personality(2) (personality_allowed()): libseccomp takes one comparison
+// per argument and rule, so this check is a hand-written prefix that falls
+// through to libseccomp's program for every other system call.
 std::vector<sock_filter> personality_prefix() {
   const uint32_t kArgLow = offsetof(seccomp_data, args);  // args[0], low half (little endian)
   std::vector<sock_filter> p;
-  const uint8_t n = sizeof kPersonalityAllowed / sizeof kPersonalityAllowed[0];
+  const std::span<const uint32_t> allowed = personality_allowed();
+  const auto n = static_cast<uint8_t>(allowed.size());
   // Layout: [0] ld arch [1] jne x86_64 -> end [2] ld nr [3] jne personality
   // -> end [4] ld arg0 [5..5+n) jeq allowed -> allow [5+n] deny [6+n] allow
-  const uint8_t end = 7 + n;
+  const auto end = static_cast<uint8_t>(7 + n);
   p.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
-  p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, end - 2));
+  p.push_back(
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, static_cast<uint8_t>(end - 2)));
   p.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
-  p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_personality, 0, end - 4));
+  p.push_back(
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_personality, 0, static_cast<uint8_t>(end - 4)));
   p.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kArgLow));
   for (uint8_t i = 0; i < n; ++i)
-    p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kPersonalityAllowed[i],
-                         static_cast<uint8_t>(n - i), 0));
+    p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, allowed[i], static_cast<uint8_t>(n - i), 0));
   p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)));
   p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
   return p;
@@ -122,7 +67,7 @@ int32_t deny(scmp_filter_ctx ctx, const char *name, berth_error *err) {
 // these, verbatim.
 uint64_t relevant_capabilities(uint64_t capabilities) {
   uint64_t mask = uint64_t{1} << CAP_SYS_ADMIN;
-  for (const Guarded &g : kGuarded)
+  for (const DeniedGroup &g : denied_groups())
     if (g.capability >= 0) mask |= uint64_t{1} << g.capability;
   return capabilities & mask;
 }
@@ -176,12 +121,12 @@ bool profile_digest(uint64_t *out) {
   d.add("berth native seccomp profile 1");
   const scmp_version *v = seccomp_version();
   d.add((uint64_t{v->major} << 32) | (uint64_t{v->minor} << 16) | v->micro);
-  for (const Guarded &g : kGuarded) {
+  for (const DeniedGroup &g : denied_groups()) {
     d.add(static_cast<uint64_t>(g.capability));
     for (const char *const *name = g.names; *name != nullptr; ++name) d.add(*name);
   }
-  for (unsigned long flag : kNamespaceFlags) d.add(flag);
-  for (uint32_t persona : kPersonalityAllowed) d.add(persona);
+  for (unsigned long flag : namespace_flags()) d.add(flag);
+  for (uint32_t persona : personality_allowed()) d.add(persona);
   *out = d.value();
   return true;
 }
@@ -196,7 +141,7 @@ int32_t build(uint64_t capabilities, std::vector<sock_filter> *out, berth_error 
   if (int rc = seccomp_arch_add(c.ctx, SCMP_ARCH_X86); rc != 0 && rc != -EEXIST)
     return fail_errno(err, -rc, "seccomp_arch_add", "x86");
 #endif
-  for (const Guarded &g : kGuarded) {
+  for (const DeniedGroup &g : denied_groups()) {
     if (g.capability >= 0 && ((capabilities >> g.capability) & 1)) continue;
     for (const char *const *name = g.names; *name != nullptr; ++name)
       if (int32_t rc = deny(c.ctx, *name, err)) return rc;
@@ -205,7 +150,7 @@ int32_t build(uint64_t capabilities, std::vector<sock_filter> *out, berth_error 
     // New namespaces: clone with any CLONE_NEW* flag (one rule per flag:
     // libseccomp compares one argument once per rule); clone3 hides its
     // flags in memory, so it answers ENOSYS and libc falls back to clone.
-    for (unsigned long flag : kNamespaceFlags) {
+    for (unsigned long flag : namespace_flags()) {
       int rc = seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                                 SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
       if (rc != 0) return fail_errno(err, -rc, "seccomp_rule_add", "clone");

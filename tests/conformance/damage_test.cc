@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "driver_fixture.h"
 #include "harness.h"
 
 namespace berth::test {
@@ -27,15 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-std::vector<std::string> drivers_under_test() {
-  std::vector<std::string> out;
-  std::stringstream list(BERTH_CONFORMANCE_DRIVERS);
-  std::string name;
-  while (std::getline(list, name, ','))
-    if (!name.empty()) out.push_back(name);
-  return out;
-}
 
 // "" when `berth drivers` says the driver is usable here, else why not.
 std::string unusable_reason(const std::string &driver) {

@@ -1,5 +1,5 @@
-/* See posture.h. Docker's lists are moby's oci/defaults.go, the same the
- * native driver masks (drivers/native/proc_masks.cc). */
+/* See posture.h. Docker's lists are the SDK's berth/sdk/docker_paths.h,
+ * as every driver's. */
 #define _GNU_SOURCE
 #include "posture.h"
 
@@ -18,25 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const char *const kMaskedPaths[] = {
-    "/proc/asound",
-    "/proc/acpi",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-    "/sys/devices/virtual/powercap",
-};
-static const char *const kReadonlyPaths[] = {
-    "/proc/bus",
-    "/proc/fs",
-    "/proc/irq",
-    "/proc/sysrq-trigger",
-};
+#include <berth/sdk/docker_paths.h>
+
 /* Read-only with every mount below them (libvirt binds /proc/sys/net/ipv4
  * and ipv6 read-write into its read-only /proc/sys). */
 static const char *const kReadonlyTrees[] = {"/proc/sys", "/sys"};
@@ -105,10 +88,12 @@ int posture_mounts(const char *const *berth_dirs, size_t berth_dirs_count,
   if (unmount_cgroupfs(e) < 0) return -1;
   for (size_t i = 0; i < berth_dirs_count; i++)
     if (unmount_berth_dir(berth_dirs[i], e) < 0) return -1;
-  for (size_t i = 0; i < sizeof(kMaskedPaths) / sizeof(kMaskedPaths[0]); i++)
-    if (mask(kMaskedPaths[i], e) < 0) return -1;
-  for (size_t i = 0; i < sizeof(kReadonlyPaths) / sizeof(kReadonlyPaths[0]); i++)
-    if (make_readonly(kReadonlyPaths[i], 0, e) < 0) return -1;
+  for (size_t i = 0; i < sizeof(berth_masked_paths) / sizeof(berth_masked_paths[0]); i++)
+    if (mask(berth_masked_paths[i], e) < 0) return -1;
+  for (size_t i = 0; i < sizeof(berth_readonly_paths) / sizeof(berth_readonly_paths[0]); i++)
+    if (strcmp(berth_readonly_paths[i], "/proc/sys") != 0 && /* a tree: below */
+        make_readonly(berth_readonly_paths[i], 0, e) < 0)
+      return -1;
   for (size_t i = 0; i < sizeof(kReadonlyTrees) / sizeof(kReadonlyTrees[0]); i++)
     if (make_readonly(kReadonlyTrees[i], 1, e) < 0) return -1;
   return 0;
