@@ -242,7 +242,29 @@ bool lock_is_free(const std::string &path) {
   return fd && flock(fd.get(), LOCK_EX | LOCK_NB) == 0;
 }
 
+// Claimed spares (.new-PID-k) and taken-away directories (.removing-PID-...)
+// of a berth that died before it finished with them: nothing else would
+// ever remove them. A live pid (even a recycled one) keeps its entries.
+void sweep_orphans(const std::string &root) {
+  const std::string spare = root + "/spare";
+  DIR *dir = opendir(spare.c_str());
+  if (dir == nullptr) return;
+  std::vector<std::string> orphans;
+  for (dirent *e; (e = readdir(dir)) != nullptr;) {
+    const char *rest = nullptr;
+    if (std::strncmp(e->d_name, ".new-", 5) == 0) rest = e->d_name + 5;
+    if (std::strncmp(e->d_name, ".removing-", 10) == 0) rest = e->d_name + 10;
+    if (rest == nullptr) continue;
+    pid_t pid = static_cast<pid_t>(std::strtol(rest, nullptr, 10));
+    if (pid > 0 && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH)
+      orphans.push_back(spare + "/" + e->d_name);
+  }
+  closedir(dir);
+  for (const auto &o : orphans) remove_tree(o);
+}
+
 void recycle(const std::string &root, const std::string &taken) {
+  sweep_orphans(root);
   if (empty_to_skeleton(taken) && lock_is_free(taken))
     for (int k = 0; k < kSpareDirs; ++k)
       if (renameat2(AT_FDCWD, taken.c_str(), AT_FDCWD, spare_dir(root, k).c_str(),

@@ -114,6 +114,25 @@ TEST_F(StoreTest, OnlyAFewSpareDirectoriesAreKeptAndTheRestAreDeleted) {
   }
 }
 
+TEST_F(StoreTest, WhatADeadBerthLeftInTheSpareAreaGoesAtTheNextRemoval) {
+  Store store(root_);
+  Record first = create(store);
+  store.remove(first.id);  // makes the spare area
+  // A pid that is surely dead: a child we reaped.
+  pid_t dead = ::fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+  const std::string claimed = root_ + "/spare/.new-" + std::to_string(dead) + "-0";
+  const std::string taken = root_ + "/spare/.removing-" + std::to_string(dead) + "-1-0";
+  const std::string alive = root_ + "/spare/.removing-" + std::to_string(::getppid()) + "-1-0";
+  for (const auto &d : {claimed, taken, alive}) fs::create_directories(d + "/driver");
+  store.remove(create(store).id);
+  EXPECT_FALSE(fs::exists(claimed));
+  EXPECT_FALSE(fs::exists(taken));
+  EXPECT_TRUE(fs::exists(alive)) << "a live berth's entry must stay";
+}
+
 // The monitor holds its container's directory locked; `berth wait` blocks
 // on that lock. Once the container is removed its directory may serve the
 // next container, whose monitor holds the lock anew: the wait must end
