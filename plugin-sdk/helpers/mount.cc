@@ -1,12 +1,15 @@
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <berth/sdk/error.hpp>
+#include <berth/sdk/fd.hpp>
 #include <berth/sdk/file.hpp>
+#include <berth/sdk/in_root.hpp>
 #include <berth/sdk/mount.hpp>
-
 
 namespace berth::sdk {
 
@@ -66,12 +69,25 @@ int32_t mount_id(const std::string &path, uint64_t *id, berth_error *err) {
 }
 
 int32_t unmount_if_id(const std::string &path, uint64_t id, berth_error *err) {
-  uint64_t now = 0;
-  berth_error ignored{};
-  if (mount_id(path, &now, &ignored) != BERTH_OK || now != id) return BERTH_OK;
+  // Opened without following any symlink, checked and unmounted through
+  // that one descriptor: a container process that swaps a component of
+  // the path for a symlink cannot point the unmount at a host mount.
+  struct open_how how {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how)));
+  if (!fd) return BERTH_OK;  // gone, or a symlink now: not the mount we made
+  struct statx stx;
+  if (::statx(fd.get(), "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) != 0) return BERTH_OK;
+  if (!(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id != id) return BERTH_OK;
   // The path must be the mount's root, not merely a file on that mount.
-  if (!is_mount_point(path)) return BERTH_OK;
-  return unmount_detach(path, err);
+  if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+      !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+    return BERTH_OK;
+  FdPath self(fd.get());
+  if (::umount2(self.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+    return fail_errno(err, errno, "umount", path);
+  return BERTH_OK;
 }
 
 bool is_mount_point(const std::string &path) {

@@ -117,6 +117,11 @@ TEST(Mounts, ReadOnlyBindKeepsTheSourceWritableAndUndoesByMountId) {
   ASSERT_EQ(mount_id(dst.path(), &id, &err), BERTH_OK) << err.message;
   EXPECT_EQ(unmount_if_id(dst.path(), id + 100000, &err), BERTH_OK);
   EXPECT_TRUE(is_mount_point(dst.path())) << "a foreign mount id must not be unmounted";
+  // The recorded path reached through a symlink swapped in: left alone.
+  TempDir swapped;
+  ASSERT_EQ(::symlink(dst.path().c_str(), (swapped.path() + "/m").c_str()), 0);
+  EXPECT_EQ(unmount_if_id(swapped.path() + "/m", id, &err), BERTH_OK);
+  EXPECT_TRUE(is_mount_point(dst.path())) << "an unmount followed a symlink";
   EXPECT_EQ(unmount_if_id(dst.path(), id, &err), BERTH_OK) << err.message;
   EXPECT_FALSE(is_mount_point(dst.path()));
   EXPECT_EQ(unmount_if_id(dst.path(), id, &err), BERTH_OK) << "undo is idempotent";
