@@ -187,10 +187,10 @@ int32_t start(const berth_container *c, const berth_spec *spec, const berth_stdi
   in.path_exists = host_has_path;
   // The seccomp profile for the final capability set, read by LXC from a
   // memfd (nothing written to disk), and berth-lxc-init.
-  uint64_t caps = 0;
-  if (int32_t rc = capability_mask(*spec, &caps, err)) return rc;
+  if (int32_t rc = capability_mask(*spec, &in.capabilities, &in.last_capability, err)) return rc;
   sdk::UniqueFd seccomp_fd, init_fd;
-  if (int32_t rc = text_memfd("berth-lxc-seccomp", seccomp_profile(caps), &seccomp_fd, err))
+  if (int32_t rc =
+          text_memfd("berth-lxc-seccomp", seccomp_profile(in.capabilities), &seccomp_fd, err))
     return rc;
   if (int32_t rc = init_memfd(&init_fd, err)) return rc;
   in.seccomp_profile = sdk::FdPath(seccomp_fd.get()).c_str();

@@ -3,15 +3,12 @@
 
 #include "masked_paths.hpp"
 
+#include <berth/sdk/capabilities.hpp>
 #include <berth/sdk/error.hpp>
 
 #include <sys/stat.h>
 
-#include <algorithm>
-#include <array>
-#include <cctype>
 #include <cstddef>
-#include <set>
 #include <string_view>
 
 namespace berth::lxc {
@@ -19,119 +16,21 @@ namespace {
 
 using sdk::fail;
 
-// capabilities(7) names, in kernel order, without the CAP_ prefix.
-constexpr std::array<std::string_view, 41> kAllCaps = {"CHOWN",
-                                                       "DAC_OVERRIDE",
-                                                       "DAC_READ_SEARCH",
-                                                       "FOWNER",
-                                                       "FSETID",
-                                                       "KILL",
-                                                       "SETGID",
-                                                       "SETUID",
-                                                       "SETPCAP",
-                                                       "LINUX_IMMUTABLE",
-                                                       "NET_BIND_SERVICE",
-                                                       "NET_BROADCAST",
-                                                       "NET_ADMIN",
-                                                       "NET_RAW",
-                                                       "IPC_LOCK",
-                                                       "IPC_OWNER",
-                                                       "SYS_MODULE",
-                                                       "SYS_RAWIO",
-                                                       "SYS_CHROOT",
-                                                       "SYS_PTRACE",
-                                                       "SYS_PACCT",
-                                                       "SYS_ADMIN",
-                                                       "SYS_BOOT",
-                                                       "SYS_NICE",
-                                                       "SYS_RESOURCE",
-                                                       "SYS_TIME",
-                                                       "SYS_TTY_CONFIG",
-                                                       "MKNOD",
-                                                       "LEASE",
-                                                       "AUDIT_WRITE",
-                                                       "AUDIT_CONTROL",
-                                                       "SETFCAP",
-                                                       "MAC_OVERRIDE",
-                                                       "MAC_ADMIN",
-                                                       "SYSLOG",
-                                                       "WAKE_ALARM",
-                                                       "BLOCK_SUSPEND",
-                                                       "AUDIT_READ",
-                                                       "PERFMON",
-                                                       "BPF",
-                                                       "CHECKPOINT_RESTORE"};
-
-// The set every berth driver starts from (docker's default), so a spec means
-// the same thing on every backend.
-constexpr std::array<std::string_view, 14> kDefaultCaps = {
-    "CHOWN",   "DAC_OVERRIDE", "FSETID",           "FOWNER",
-    "MKNOD",   "NET_RAW",      "SETGID",           "SETUID",
-    "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE", "SYS_CHROOT",
-    "KILL",    "AUDIT_WRITE"};
-
-// "CAP_SYS_ADMIN" -> "SYS_ADMIN"; "ALL" stays; anything unknown is an error.
-int32_t cap_name(const char *raw, const char *field, std::string *out, berth_error *err) {
-  std::string name = raw == nullptr ? "" : raw;
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-  if (name.rfind("CAP_", 0) == 0) name.erase(0, 4);
-  if (name != "ALL" &&
-      std::find(kAllCaps.begin(), kAllCaps.end(), std::string_view(name)) == kAllCaps.end())
-    return fail(err, BERTH_E_INVALID,
-                "%s: unknown capability \"%s\"; use a name from capabilities(7) such as "
-                "CAP_NET_ADMIN, or ALL",
-                field, raw == nullptr ? "" : raw);
-  *out = name;
-  return BERTH_OK;
-}
-
-// The final capability set, as sdk::plan_capabilities computes it for
-// native and libvirt: Docker's default, drop (ALL empties it), then add,
-// so an added capability wins.
-int32_t capability_set(const berth_spec &spec, std::set<std::string> *keep, berth_error *err) {
-  keep->clear();
-  keep->insert(kDefaultCaps.begin(), kDefaultCaps.end());
-  for (uint32_t i = 0; i < spec.cap_drop_count; ++i) {
-    std::string name;
-    if (int32_t rc = cap_name(spec.cap_drop[i], "capabilities.drop", &name, err)) return rc;
-    if (name == "ALL")
-      keep->clear();
-    else
-      keep->erase(name);
-  }
-  for (uint32_t i = 0; i < spec.cap_add_count; ++i) {
-    std::string name;
-    if (int32_t rc = cap_name(spec.cap_add[i], "capabilities.add", &name, err)) return rc;
-    if (name == "ALL")
-      keep->insert(kAllCaps.begin(), kAllCaps.end());
-    else
-      keep->insert(name);
-  }
-  return BERTH_OK;
-}
-
 // Final capability set -> one lxc.cap.keep item (LXC refuses keep and drop
 // together). LXC drops the rest from the bounding set before it execs its
 // init; root's permitted and effective sets are then the bounding set.
-// No item at all when every capability stays.
-int32_t capability_items(const berth_spec &spec, std::vector<ConfigItem> *out, berth_error *err) {
-  std::set<std::string> keep;
-  if (int32_t rc = capability_set(spec, &keep, err)) return rc;
-  if (keep.size() == kAllCaps.size()) return BERTH_OK;
-  if (keep.empty()) {
-    out->push_back({"lxc.cap.keep", "none"});
-    return BERTH_OK;
-  }
+// No item at all when every capability the kernel knows stays.
+void capability_items(const ConfigInputs &in, std::vector<ConfigItem> *out) {
+  const int count = in.last_capability + 1;
+  const uint64_t all = count >= 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1;
+  if ((in.capabilities & all) == all) return;
   std::string list;
-  for (const std::string &name : keep) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    list += (list.empty() ? "" : " ") + lower;
+  for (int cap = 0; cap < count; ++cap) {
+    const char *name = sdk::capability_name(cap);
+    if ((in.capabilities >> cap & 1) && name != nullptr)
+      list += (list.empty() ? "" : " ") + std::string(name);
   }
-  out->push_back({"lxc.cap.keep", list});
-  return BERTH_OK;
+  out->push_back({"lxc.cap.keep", list.empty() ? "none" : list});
 }
 
 }  // namespace
@@ -291,13 +190,8 @@ bool devices_enforced_by_berth(const sdk::CgroupMounts &mounts) {
   return controller_home(mounts, "devices") == ControllerHome::v1;
 }
 
-int32_t capability_mask(const berth_spec &spec, uint64_t *mask, berth_error *err) {
-  std::set<std::string> keep;
-  if (int32_t rc = capability_set(spec, &keep, err)) return rc;
-  *mask = 0;
-  for (size_t i = 0; i < kAllCaps.size(); ++i)
-    if (keep.count(std::string(kAllCaps[i])) != 0) *mask |= uint64_t{1} << i;
-  return BERTH_OK;
+int32_t capability_mask(const berth_spec &spec, uint64_t *mask, int *last, berth_error *err) {
+  return sdk::plan_capabilities(&spec, mask, last, err);
 }
 
 int32_t build_config(const berth_spec &spec, const ConfigInputs &in, std::vector<ConfigItem> *out,
@@ -361,7 +255,7 @@ int32_t build_config(const berth_spec &spec, const ConfigInputs &in, std::vector
       return fail(err, BERTH_E_INVALID, "network %u: the lxc driver knows none (1) and host (2)",
                   spec.network);
   }
-  if (int32_t rc = capability_items(spec, out, err)) return rc;
+  capability_items(in, out);
   // no_new_privs unless the user asked for setuid binaries to work; LXC
   // sets it after its own set-up, before its seccomp filter and its init.
   bool allow_new_privs = BERTH_SPEC_HAS(&spec, security_flags) &&

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <berth/driver.h>
+#include <berth/sdk/capabilities.hpp>
 #include <berth/sdk/cgroup.hpp>
+
+#include <linux/capability.h>
 
 #include <string>
 #include <vector>
@@ -30,6 +33,10 @@ struct ConfigInputs {
   std::string seccomp_profile;
   // Whether this kernel has a masked path (masked_paths.hpp).
   bool (*path_exists)(const char *path, bool *dir) = nullptr;
+  // The final capability set and the kernel's last capability
+  // (capability_mask), computed once per start.
+  uint64_t capabilities = sdk::docker_default_capabilities();
+  int last_capability = CAP_LAST_CAP;
 };
 
 // Fills *out with every item the spec needs. When LXC owns the cgroup,
@@ -42,9 +49,10 @@ struct ConfigInputs {
 int32_t build_config(const berth_spec &spec, const ConfigInputs &in, std::vector<ConfigItem> *out,
                      berth_error *err);
 
-// The container's final capability set (Docker's 14, then the spec's add
-// and drop) as bits: capability N is bit N.
-int32_t capability_mask(const berth_spec &spec, uint64_t *mask, berth_error *err);
+// The container's final capability set as bits (capability N is bit N),
+// as on native and libvirt: sdk::plan_capabilities. *last is the highest
+// capability the kernel knows.
+int32_t capability_mask(const berth_spec &spec, uint64_t *mask, int *last, berth_error *err);
 
 // Whether berth's own cgroup can carry the device allow-list: the v1
 // devices controller is mounted (sdk::Cgroup writes its rules). On cgroup2

@@ -219,19 +219,20 @@ TEST(LxcConfig, CapabilitiesAreDockersFourteenByDefault) {
   const char *args[] = {"/bin/true"};
   berth_spec spec = minimal_spec(args);
   uint64_t mask = 0;
+  int last = 0;
   berth_error err{};
-  ASSERT_EQ(capability_mask(spec, &mask, &err), BERTH_OK);
+  ASSERT_EQ(capability_mask(spec, &mask, &last, &err), BERTH_OK);
   EXPECT_EQ(mask, kDockerCaps);
   const char *drop[] = {"ALL"};
   spec.cap_drop = drop;
   spec.cap_drop_count = 1;
-  ASSERT_EQ(capability_mask(spec, &mask, &err), BERTH_OK);
+  ASSERT_EQ(capability_mask(spec, &mask, &last, &err), BERTH_OK);
   EXPECT_EQ(mask, 0u);
   // As on native and libvirt (docker): an added capability wins over ALL dropped.
   const char *add[] = {"CAP_NET_BIND_SERVICE"};
   spec.cap_add = add;
   spec.cap_add_count = 1;
-  ASSERT_EQ(capability_mask(spec, &mask, &err), BERTH_OK);
+  ASSERT_EQ(capability_mask(spec, &mask, &last, &err), BERTH_OK);
   EXPECT_EQ(mask, uint64_t{1} << CAP_NET_BIND_SERVICE);
 }
 
