@@ -25,10 +25,12 @@ bool write_all(int fd, const char *p, size_t n) {
 }  // namespace
 
 ConsolePump::ConsolePump(virStreamPtr stream, int stdout_fd, int stdin_fd,
-                         std::function<void(int64_t)> on_stdin_eof)
+                         std::function<bool(std::string_view)> send_input,
+                         std::function<void()> on_stdin_eof)
     : stream_(stream),
       stdout_fd_(stdout_fd),
       stdin_fd_(stdin_fd),
+      send_input_(std::move(send_input)),
       on_stdin_eof_(std::move(on_stdin_eof)) {
   output_ = std::thread([this] { pump_output(); });
   if (stdin_fd_ >= 0) {
@@ -71,24 +73,17 @@ void ConsolePump::pump_output() {
 }
 
 void ConsolePump::pump_input() {
-  char buf[65536];
-  int64_t sent = 0;
+  char buf[kInputChunk];
   for (;;) {
     // Cancel first: it wins when both are ready.
     if (sdk::wait_readable({cancel_fd_, stdin_fd_}, -1) != 1) return;
     ssize_t n = read(stdin_fd_, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      if (on_stdin_eof_) on_stdin_eof_(sent);
+      if (on_stdin_eof_) on_stdin_eof_();
       return;
     }
-    size_t off = 0;
-    while (off < static_cast<size_t>(n)) {
-      int w = virStreamSend(stream_, buf + off, static_cast<size_t>(n) - off);
-      if (w < 0) return;  // the console is gone
-      off += static_cast<size_t>(w);
-    }
-    sent += n;
+    if (!send_input_(std::string_view(buf, static_cast<size_t>(n)))) return;
   }
 }
 

@@ -359,18 +359,28 @@ int32_t monitor_start(const berth_container *c, const berth_spec *spec, const be
       r->termios_fd = Fd(fcntl(stdio->stdout_fd, F_DUPFD_CLOEXEC, 3));
   }
   Running *raw = r.get();
-  std::function<void(int64_t)> on_eof;
+  // Input travels on the control socket (see console_pump.hpp), tagged
+  // "in\0"; its end is a message of its own, in order behind it.
+  auto send_input = [raw](std::string_view bytes) {
+    std::string packet("in\0", 3);
+    packet.append(bytes);
+    std::lock_guard<std::mutex> lock(raw->ctl_send_mutex);
+    berth_error ignored{};
+    return send_message(raw->ctl.get(), packet, &ignored) == BERTH_OK;
+  };
+  std::function<void()> on_eof;
   if (!spec->tty) {
-    on_eof = [raw](int64_t sent) {
+    on_eof = [raw] {
       std::lock_guard<std::mutex> lock(raw->ctl_send_mutex);
       berth_error ignored{};
-      send_message(raw->ctl.get(), "stdin-eof " + std::to_string(sent), &ignored);
+      send_message(raw->ctl.get(), "stdin-eof", &ignored);
     };
   }
-  r->pump = std::make_unique<ConsolePump>(r->console.get(), r->stdout_fd.get(), r->stdin_fd.get(),
-                                          std::move(on_eof));
 
   if (int32_t rc = send_message(r->ctl.get(), "go", err); rc != BERTH_OK) return fail_cleanup(rc);
+  // Started only now: before "go", init takes no packet but "go".
+  r->pump = std::make_unique<ConsolePump>(r->console.get(), r->stdout_fd.get(), r->stdin_fd.get(),
+                                          std::move(send_input), std::move(on_eof));
   if (int32_t rc = recv_message(r->ctl.get(), kInitAnswerTimeoutMs, &msg, err); rc != BERTH_OK)
     return fail_cleanup(rc);
   if (msg.rfind("failed ", 0) == 0) return fail_cleanup(exec_failure(msg, spec, err));

@@ -114,6 +114,18 @@ TEST_P(Conformance, StdinPipeReachesTheProcessWithDashI) {
   EXPECT_EQ(r.out, "got:first\nsecond\n") << r.describe();
 }
 
+TEST_P(Conformance, FourMegabytesOfStdinArriveWholeAndInOrder) {
+  std::string input;
+  for (int i = 0; input.size() < (4u << 20); i++) input += "line " + std::to_string(i) + "\n";
+  input += "the end\n";
+  Result r =
+      run({"-i"}, {"/bin/sh", "-c", "tee /tmp/in | wc -c; head -n 2 /tmp/in; tail -n 1 /tmp/in"},
+          input);
+  if (!has("stdin")) return expect_refused(r, "process.stdin", "stdin");
+  EXPECT_EQ(r.status, 0) << r.describe();
+  EXPECT_EQ(r.out, std::to_string(input.size()) + "\nline 0\nline 1\nthe end\n") << r.describe();
+}
+
 TEST_P(Conformance, WithoutDashIStdinIsEmpty) {
   Result r = run({}, {"/bin/cat"}, "should not arrive\n");
   EXPECT_EQ(r.status, 0) << r.describe();

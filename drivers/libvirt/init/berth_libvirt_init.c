@@ -21,10 +21,13 @@
  *   driver -> init  "seccomp\0" + BPF         (with --seccomp: the filter)
  *   driver -> init  "go"                       (console is open, start)
  *   init -> driver  "started PID" | "failed STEP ERRNO [OBJECT]"
- *   driver -> init  "stdin-eof N"              (close the child's stdin after N bytes)
+ *   driver -> init  "in\0" + BYTES             (input for the child's stdin)
+ *   driver -> init  "stdin-eof"                (close the child's stdin)
  *   init -> driver  "exit CODE SIGNAL OOM BYTES"
  *   driver -> init  "drained"                  (all BYTES arrived; init exits)
  * If the driver goes away (socket EOF), init carries on without it.
+ * Input takes this socket, not the console: libvirt's client deadlocks now
+ * and then when one thread sends on a stream another one receives on.
  *
  * Usage: berth-libvirt-init --ctl PATH [--tty [--winsize ROWSxCOLS]] [--stdin] [--user UID:GID]
  *          [--groups G1,G2] --caps HEXMASK [--seccomp] [--no-new-privs] [--detach DIR]...
@@ -56,6 +59,8 @@
 #define MAX_ENV 4096
 #define MAX_GROUPS 256
 #define MAX_DETACH 8
+/* The largest packet on the control socket: "in\0" and a chunk of input. */
+#define CTL_PACKET_MAX (3 + 32768 + 1)
 
 struct options {
   const char *ctl;
@@ -274,7 +279,6 @@ int main(int argc, char **argv) {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", o.ctl);
   if (connect(ctl, (struct sockaddr *)&addr, sizeof(addr)) < 0) die(o.ctl);
-  char msg[256];
   if (ctl_send(ctl, "hello") < 0) die("send hello");
   await_go(ctl, &o);
 
@@ -383,18 +387,17 @@ int main(int argc, char **argv) {
   ctl_send(ctl, "started %d", (int)child);
 
   fcntl(out_r, F_SETFL, O_NONBLOCK);
-  int reading_console = o.tty || o.stdin_open;
-  long long out_bytes = 0, in_bytes = 0, in_eof_at = -1;
+  static char packet[CTL_PACKET_MAX];
+  long long out_bytes = 0;
   int child_done = 0, status = 0;
   char buf[65536];
   while (!child_done) {
-    struct pollfd pf[4] = {
+    struct pollfd pf[3] = {
         {.fd = sfd, .events = POLLIN},
         {.fd = out_r, .events = POLLIN},
-        {.fd = reading_console && in_w >= 0 ? 0 : -1, .events = POLLIN},
         {.fd = ctl, .events = POLLIN},
     };
-    if (poll(pf, 4, -1) < 0) {
+    if (poll(pf, 3, -1) < 0) {
       if (errno == EINTR) continue;
       die("poll");
     }
@@ -409,28 +412,18 @@ int main(int argc, char **argv) {
         out_r = -1;
       }
     }
-    if (pf[2].revents & POLLIN) {
-      long long want = in_eof_at >= 0 ? in_eof_at - in_bytes : (long long)sizeof(buf);
-      if (want > (long long)sizeof(buf)) want = sizeof(buf);
-      ssize_t n = want > 0 ? read(0, buf, (size_t)want) : 0;
-      if (n > 0) {
-        write_all(in_w, buf, (size_t)n);
-        in_bytes += n;
-      }
-    }
-    if (pf[3].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = ctl_recv(ctl, msg, sizeof(msg));
+    if (pf[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = ctl_recv(ctl, packet, sizeof(packet));
       if (n <= 0) {
         /* The driver is gone: nobody to wait for at the end. */
         close(ctl);
         ctl = -1;
-      } else if (strncmp(msg, "stdin-eof ", 10) == 0) {
-        in_eof_at = strtoll(msg + 10, NULL, 10);
+      } else if (n >= 3 && memcmp(packet, "in", 3) == 0) {
+        if (in_w >= 0) write_all(in_w, packet + 3, (size_t)n - 3);
+      } else if (strcmp(packet, "stdin-eof") == 0 && !o.tty && in_w >= 0) {
+        close(in_w);
+        in_w = -1;
       }
-    }
-    if (!o.tty && in_w >= 0 && in_eof_at >= 0 && in_bytes >= in_eof_at) {
-      close(in_w);
-      in_w = -1;
     }
     if (pf[0].revents & POLLIN) {
       struct signalfd_siginfo si;
@@ -462,8 +455,12 @@ int main(int argc, char **argv) {
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   if (ctl_send(ctl, "exit %d %d 0 %lld", code, sig, out_bytes) == 0) {
-    /* Stay until the driver has everything (or goes away). */
-    ctl_recv(ctl, msg, sizeof(msg));
+    /* Stay until the driver has everything (or goes away); input still on
+     * its way is nobody's now. */
+    ssize_t n;
+    do {
+      n = ctl_recv(ctl, packet, sizeof(packet));
+    } while (n > 0 && strcmp(packet, "drained") != 0);
   }
   return WIFEXITED(status) ? code : 128 + sig;
 }
