@@ -104,10 +104,9 @@ bool read_record(const berth_container *c, State *st);
 // record's URI).
 int32_t connect_for(const State &st, Connection *conn, berth_error *err);
 
-// The spec's process found through libvirt when the record does not name
-// it (damaged): the domain's controller, its child init, init's child.
-// *start is its start time as read now, the pin for the signal.
-pid_t process_from_domain(const berth_container *c, const State &st, uint64_t *start) {
+// The domain's init found through libvirt when the record does not name it
+// (damaged): the running domain's controller's child. 0 when none runs.
+pid_t init_from_domain(const berth_container *c, const State &st) {
   berth_error ignored{};
   Connection conn;
   Domain dom;
@@ -115,7 +114,13 @@ pid_t process_from_domain(const berth_container *c, const State &st, uint64_t *s
       find_domain(conn.get(), domain_name(c), &dom, &ignored) != BERTH_OK || !dom ||
       virDomainIsActive(dom.get()) != 1)
     return 0;
-  pid_t init = first_child(static_cast<pid_t>(virDomainGetID(dom.get())));
+  return first_child(static_cast<pid_t>(virDomainGetID(dom.get())));
+}
+
+// The spec's process the same way: init's child. *start is its start time
+// as read now, the pin for the signal.
+pid_t process_from_domain(const berth_container *c, const State &st, uint64_t *start) {
+  pid_t init = init_from_domain(c, st);
   pid_t pid = init > 0 ? first_child(init) : 0;
   *start = pid > 0 ? process_start_time(pid) : 0;
   return pid > 0 && parent_of(pid) == init ? pid : 0;
@@ -154,11 +159,17 @@ int32_t kill(const berth_container *c, int32_t signal, berth_error *err) {
 int32_t pids(const berth_container *c, int64_t *pids, uint32_t capacity, uint32_t *count,
              berth_error *err) {
   State st;
-  if (int32_t rc = load_state(c, &st, err); rc != BERTH_OK) return rc;
+  read_record(c, &st);
   std::vector<int64_t> found;
   pid_t init = static_cast<pid_t>(number(st, "init_pid"));
-  if (init > 0 && st.count("exit_code") == 0 &&
-      process_start_time(init) == static_cast<uint64_t>(number(st, "init_start"))) {
+  bool live = init > 0 && st.count("exit_code") == 0 &&
+              process_start_time(init) == static_cast<uint64_t>(number(st, "init_start"));
+  // A damaged record names no init: libvirt still knows the running domain.
+  if (!live && st.count("init_pid") == 0 && st.count("exit_code") == 0) {
+    init = init_from_domain(c, st);
+    live = init > 0;
+  }
+  if (live) {
     if (int32_t rc = machine_cgroup_pids(init, &found, err); rc != BERTH_OK) return rc;
   }
   *count = static_cast<uint32_t>(found.size());

@@ -66,6 +66,13 @@ class LibvirtDamage : public ::testing::Test {
 
   std::string container_dir(const std::string &id) { return berth_.root() + "/containers/" + id; }
 
+  // `top` finds the processes through the domain when the record names none.
+  void expect_top_shows_sleep(const std::string &id) {
+    Result r = berth_.run({"top", id});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("sleep"), std::string::npos) << r.out;
+  }
+
   BerthRunner berth_;
   std::vector<std::string> created_;
 };
@@ -111,6 +118,7 @@ TEST_F(LibvirtDamage, RmForceRemovesTheDomainWhenTheDriverRecordIsGarbled) {
   // libvirt's domain (named from the id) leads to the process.
   Result r = berth_.run({"inspect", id});
   EXPECT_NE(r.out.find("\"state\": \"running\""), std::string::npos) << r.out;
+  expect_top_shows_sleep(id);
   r = berth_.run({"rm", "-f", id});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(domain_gone(id));
@@ -121,6 +129,7 @@ TEST_F(LibvirtDamage, RmForceRemovesTheDomainWhenTheDriverRecordIsMissing) {
   ASSERT_EQ(unlink((container_dir(id) + "/driver/libvirt.state").c_str()), 0);
   Result r = berth_.run({"inspect", id});
   EXPECT_NE(r.out.find("\"state\": \"running\""), std::string::npos) << r.out;
+  expect_top_shows_sleep(id);
   r = berth_.run({"rm", "-f", id});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(domain_gone(id));
