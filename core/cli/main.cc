@@ -78,8 +78,29 @@ int main(int argc, char **argv) {
     });
   }
 
+  // A verb that is not one: say so, not CLI11's "A subcommand is required".
+  std::string verb = invoked_verb(argc, argv);
+  if (verb == "help") {
+    fmt::print("{}", app.help());
+    return 0;
+  }
+  std::vector<CLI::App *> verbs = app.get_subcommands([](CLI::App *) { return true; });
+  if (!verb.empty() && std::none_of(verbs.begin(), verbs.end(),
+                                    [&](const CLI::App *sub) { return sub->get_name() == verb; })) {
+    fmt::print(stderr, "berth: '{}' is not a berth command; see 'berth --help'\n", verb);
+    return runtime::kExitBerthError;
+  }
+  // Usage errors start with "berth:" and point at the verb's help.
+  app.failure_message([](const CLI::App *top, const CLI::Error &e) {
+    std::string where = "berth";
+    for (const CLI::App *sub : top->get_subcommands()) where += " " + sub->get_name();
+    return fmt::format("berth: {}\nSee '{} --help'.\n", e.what(), where);
+  });
+
+  // Only run's command line has a container command after "--"; any other
+  // verb takes "--" as the end of its options, as getopt does.
   std::vector<std::string> args(argv + 1, argv + argc);
-  for (size_t i = 0; i < args.size(); ++i) {
+  for (size_t i = 0; verb == "run" && i < args.size(); ++i) {
     if (args[i] == "--") {
       globals.command_after_dashes.emplace(args.begin() + static_cast<long>(i) + 1, args.end());
       args.resize(i);
