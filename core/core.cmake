@@ -24,6 +24,7 @@ add_executable(berth
   cli/cmd_drivers.cc
   cli/cmd_spec.cc
   cli/cmd_containers.cc
+  cli/cmd_stop.cc
   cli/target.cc
   cli/remove.cc
 )

@@ -105,17 +105,19 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
   // ps
   {
     auto all = std::make_shared<bool>(false);
+    auto quiet = std::make_shared<bool>(false);
     auto format = std::make_shared<std::string>("table");
     CLI::App *cmd = app.add_subcommand("ps", "List containers");
     cmd->add_flag("-a,--all", *all, "Show exited containers too");
+    cmd->add_flag("-q,--quiet", *quiet, "Only the ids (12 characters), one a line");
     cmd->add_option("--format", *format, "table or json")
         ->check(CLI::IsMember({"table", "json"}))
         ->default_str("table");
-    verb(cmd, status, [&globals, all, format] {
+    verb(cmd, status, [&globals, all, quiet, format] {
       state::Store store = globals.store();
       loader::Registry registry = globals.registry();
       nlohmann::json rows = nlohmann::json::array();
-      bool table = *format == "table";
+      bool table = *format == "table" && !*quiet;
       if (table)
         fmt::print("{:<14}{:<20}{:<10}{:<24}{:<9}{}\n", "ID", "NAME", "DRIVER", "STATUS", "PID",
                    "COMMAND");
@@ -124,6 +126,10 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
         settle(store, t);
         const state::Record &r = t.record;
         if (!*all && !r.damaged() && r.status == "exited") continue;
+        if (*quiet) {
+          fmt::print("{}\n", r.id.substr(0, 12));
+          continue;
+        }
         std::string shown = shown_status(store, r);
         if (!table) {
           nlohmann::json row{
@@ -141,7 +147,7 @@ void add_container_verbs(CLI::App &app, Globals &globals, int *status) {
                    r.name.empty() ? "-" : r.name, r.driver.empty() ? "-" : r.driver, shown, r.pid,
                    command);
       }
-      if (!table) fmt::print("{}\n", rows.dump(2));
+      if (!table && !*quiet) fmt::print("{}\n", rows.dump(2));
       return 0;
     });
   }

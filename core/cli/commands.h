@@ -32,6 +32,7 @@ void add_run(CLI::App &app, Globals &globals, int *status);
 void add_drivers(CLI::App &app, Globals &globals, int *status);
 void add_spec(CLI::App &app, Globals &globals, int *status);
 void add_container_verbs(CLI::App &app, Globals &globals, int *status);
+void add_stop(CLI::App &app, Globals &globals, int *status);
 
 // "berth: unknown execution driver 'x'; drivers found: ..." with each
 // driver's usability, and the files that failed to load.

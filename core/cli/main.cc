@@ -72,6 +72,7 @@ int main(int argc, char **argv) {
     cli::add_drivers(app, globals, &status);
     cli::add_spec(app, globals, &status);
     cli::add_container_verbs(app, globals, &status);
+    cli::add_stop(app, globals, &status);
     app.add_subcommand("version", "Print berth's version and driver ABI versions")->callback([&] {
       fmt::print("berth {}\ndriver ABI {} (loads drivers of ABI {} to {})\n", BERTH_VERSION,
                  BERTH_DRIVER_ABI_VERSION, BERTH_DRIVER_ABI_MIN_VERSION, BERTH_DRIVER_ABI_VERSION);

@@ -4,9 +4,11 @@
 // not, the same request must be refused with a clear error (exit 125, the
 // field named) and nothing started.
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <chrono>
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "driver_fixture.h"
 #include "harness.h"
@@ -24,7 +27,21 @@ namespace fs = std::filesystem;
 
 // The fixture (driver_fixture.h): a private state root and rootfs copy per
 // case, leak checks by the ids of the case's own containers.
-class Conformance : public DriverTest {};
+class Conformance : public DriverTest {
+ protected:
+  // Waits (bounded) until a detached container's output shows `text` (its
+  // shell has set its traps by then).
+  ::testing::AssertionResult logs_show(const std::string &name, const std::string &text) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::string seen;
+    while (std::chrono::steady_clock::now() < deadline) {
+      seen = berth({"logs", name}).out;
+      if (seen.find(text) != std::string::npos) return ::testing::AssertionSuccess();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return ::testing::AssertionFailure() << name << " never printed " << text << "; logs: " << seen;
+  }
+};
 
 TEST_P(Conformance, StdoutReachesTheCaller) {
   Result r = run({}, {"/bin/echo", "hello from berth"});
@@ -303,6 +320,38 @@ TEST_P(Conformance, KillAndPidsWorkFromAnotherProcess) {
   EXPECT_EQ(waited.out, "137\n") << waited.describe();
   Result rm = berth({"rm", "sleeper"});
   EXPECT_EQ(rm.status, 0) << rm.describe();
+}
+
+TEST_P(Conformance, StopSendsTermAndTheProcessEndsWithItsOwnStatus) {
+  auto a = base(/*remove=*/false);
+  a.insert(a.end(), {"-d", "--name", "stoppable", "--", "/bin/sh", "-c",
+                     "trap 'exit 7' TERM; echo ready; sleep 300 & wait"});
+  ASSERT_EQ(run_berth(a).status, 0);
+  ASSERT_TRUE(logs_show("stoppable", "ready"));
+  Result stopped = berth({"stop", "stoppable"});
+  EXPECT_EQ(stopped.status, 0) << stopped.describe();
+  EXPECT_EQ(stopped.out, "stoppable\n") << stopped.describe();
+  Result waited = berth({"wait", "stoppable"});
+  EXPECT_EQ(waited.out, "7\n") << waited.describe();
+  // A stopped container stops again without complaint, as docker's does.
+  EXPECT_EQ(berth({"stop", "stoppable"}).status, 0);
+  EXPECT_EQ(berth({"rm", "stoppable"}).status, 0);
+}
+
+TEST_P(Conformance, StopKillsAProcessIgnoringTermWith137AfterTheGracePeriod) {
+  auto a = base(/*remove=*/false);
+  a.insert(a.end(), {"-d", "--name", "stubborn", "--", "/bin/sh", "-c",
+                     "trap '' TERM; echo ready; while :; do sleep 1; done"});
+  ASSERT_EQ(run_berth(a).status, 0);
+  ASSERT_TRUE(logs_show("stubborn", "ready"));
+  auto began = std::chrono::steady_clock::now();
+  Result stopped = berth({"stop", "-t", "1", "stubborn"});
+  auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_EQ(stopped.status, 0) << stopped.describe();
+  EXPECT_GE(took, std::chrono::seconds(1)) << "KILL came before the grace period was over";
+  Result waited = berth({"wait", "stubborn"});
+  EXPECT_EQ(waited.out, "137\n") << waited.describe();
+  EXPECT_EQ(berth({"rm", "stubborn"}).status, 0);
 }
 
 TEST_P(Conformance, DetachedOutputGoesToLogs) {
